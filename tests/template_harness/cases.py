@@ -1,0 +1,41 @@
+"""Matrix cases: one rendered project per case, checked by every applicable validator.
+
+Each template owns one module under ``matrices/`` that defines ``CASES``. The matrix must
+cover every cloud x every CI system, and every value of each other choice in at least one
+case; ``tests/templates/test_matrix_coverage.py`` enforces that against copier.yml.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+TEMPLATES = ("realtime-inference", "batch-inference", "training-pipeline")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of answers for one template; ``id`` is unique across the whole matrix."""
+
+    template: str
+    id: str
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    def data(self) -> dict[str, Any]:
+        """Answers as passed to copier (the template choice included)."""
+        return {"template": self.template, **self.answers}
+
+
+def cases_for(template: str) -> list[Case]:
+    """The matrix of one template, from ``matrices/<template_with_underscores>.py``."""
+    module = importlib.import_module(
+        f"template_harness.matrices.{template.replace('-', '_')}"
+    )
+    cases: list[Case] = module.CASES
+    return cases
+
+
+def all_cases() -> list[Case]:
+    """Every case of every template, in a stable order."""
+    return [case for template in TEMPLATES for case in cases_for(template)]
