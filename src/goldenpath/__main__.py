@@ -1,0 +1,5 @@
+"""`python -m goldenpath` behaves exactly like the `goldenpath` command."""
+
+from goldenpath.cli import main
+
+main()

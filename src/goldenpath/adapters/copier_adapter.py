@@ -1,0 +1,78 @@
+"""Copier's public API (``run_copy``, ``run_update``) behind goldenpath's errors.
+
+Copier is always called non-interactively: goldenpath has asked and validated every answer
+already, so copier only renders and merges.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any, Literal
+
+from copier import run_copy, run_update
+from copier.errors import CopierError, UnsafeTemplateError, UserMessageError
+
+from goldenpath.errors import CatalogError, RenderError
+
+
+def _trust_error(source: str) -> CatalogError:
+    return CatalogError(
+        f"catalog {source} uses unsafe copier features (tasks, migrations or Jinja extensions)",
+        hint="pass --trust, or add it to 'trusted' in the goldenpath config, if you trust it",
+    )
+
+
+def copy(source: str, dst: Path, data: dict[str, Any], vcs_ref: str | None, trust: bool) -> None:
+    """Render ``source`` at ``vcs_ref`` into the empty folder ``dst``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_copy(
+                source,
+                dst,
+                data=data,
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                vcs_ref=vcs_ref,
+                unsafe=trust,
+            )
+    except UnsafeTemplateError as exc:
+        raise _trust_error(source) from exc
+    except (CopierError, UserMessageError, ValueError, OSError) as exc:
+        raise RenderError(f"rendering failed: {_one_line(exc)}") from exc
+
+
+def update(
+    dst: Path,
+    data: dict[str, Any],
+    vcs_ref: str,
+    conflict: Literal["inline", "rej"],
+    trust: bool,
+    source: str,
+) -> None:
+    """3-way update of ``dst`` to ``vcs_ref`` keeping the recorded answers."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_update(
+                dst,
+                data=data,
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                vcs_ref=vcs_ref,
+                conflict=conflict,
+                unsafe=trust,
+                skip_answered=True,
+            )
+    except UnsafeTemplateError as exc:
+        raise _trust_error(source) from exc
+    except (CopierError, UserMessageError, ValueError, OSError) as exc:
+        raise RenderError(f"update failed: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,212 @@
+"""Read a catalog's ``copier.yml`` and evaluate its questions the way copier does.
+
+goldenpath validates every answer BEFORE copier renders anything, and reports every bad
+answer at once (copier stops at the first one). To stay faithful it uses copier's own YAML
+conventions (``!include`` with globs, multi-document merge) and copier's Jinja setup
+(sandboxed, with the Ansible filters copier enables), and copier still re-validates on render.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from goldenpath.errors import CatalogError
+
+UNSAFE_KEYS = ("_tasks", "_migrations", "_jinja_extensions")
+_TRUE = {"y", "yes", "t", "true", "on", "1"}
+_FALSE = {"n", "no", "f", "false", "off", "0", ""}
+
+
+def _load_yaml(path: Path, root: Path) -> list[dict[str, Any]]:
+    class Loader(yaml.SafeLoader):
+        """Per-call loader so the ``!include`` constructor never leaks globally."""
+
+    def include(loader: yaml.SafeLoader, node: yaml.Node) -> list[dict[str, Any]]:
+        pattern = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+        if PurePosixPath(pattern).is_absolute():
+            raise CatalogError(f"{path.name}: !include path must be relative: {pattern}")
+        docs: list[dict[str, Any]] = []
+        for included in sorted(root.glob(pattern)):
+            if not included.resolve().is_relative_to(root.resolve()):
+                raise CatalogError(f"{path.name}: !include leaves the catalog: {pattern}")
+            docs.extend(_load_yaml(included, root))
+        return docs
+
+    Loader.add_constructor("!include", include)
+    try:
+        raw = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=Loader))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"cannot parse {path.name}: {exc}".splitlines()[0]) from exc
+    docs: list[dict[str, Any]] = []
+    for doc in raw:
+        if isinstance(doc, list):
+            docs.extend(d for d in doc if isinstance(d, dict))
+        elif isinstance(doc, dict):
+            docs.append(doc)
+    return docs
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as written in copier.yml."""
+
+    name: str
+    spec: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        """copier's type name; copier defaults to yaml when no type is given."""
+        return str(self.spec.get("type", "yaml"))
+
+
+@dataclass
+class TemplateConfig:
+    """Settings (``_``-keys) and ordered questions of a catalog."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    questions: list[Question] = field(default_factory=list)
+
+    def unsafe_features(self) -> list[str]:
+        """Which of copier's unsafe features the catalog uses (they need trust)."""
+        return [key.lstrip("_") for key in UNSAFE_KEYS if self.settings.get(key)]
+
+    def question(self, name: str) -> Question | None:
+        """The question called ``name``, if any."""
+        return next((q for q in self.questions if q.name == name), None)
+
+
+def load(root: Path) -> TemplateConfig:
+    """Load ``copier.yml`` (or ``copier.yaml``) of a catalog checkout."""
+    path = next((root / n for n in ("copier.yml", "copier.yaml") if (root / n).is_file()), None)
+    if path is None:
+        raise CatalogError(f"{root} has no copier.yml: not a catalog")
+    config = TemplateConfig()
+    seen: dict[str, Question] = {}
+    for doc in _load_yaml(path, root):
+        for key, value in doc.items():
+            if key.startswith("_"):
+                config.settings[key] = value
+            else:
+                spec = value if isinstance(value, dict) else {"default": value}
+                seen[key] = Question(key, spec)
+    config.questions = list(seen.values())
+    return config
+
+
+class Evaluator:
+    """Renders question fields (default, when, help, choices, validator) like copier."""
+
+    def __init__(self, config: TemplateConfig) -> None:
+        envops = dict(config.settings.get("_envops") or {})
+        self.env = SandboxedEnvironment(
+            extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
+            undefined=StrictUndefined,
+            **envops,
+        )
+
+    def render(self, value: Any, context: dict[str, Any]) -> Any:
+        """Render strings; lists and dicts recursively; other values unchanged."""
+        if isinstance(value, str):
+            try:
+                return self.env.from_string(value).render(context)
+            except TemplateError as exc:
+                raise CatalogError(f"cannot render {value[:60]!r}: {exc}") from exc
+        if isinstance(value, list):
+            return [self.render(v, context) for v in value]
+        return value
+
+    def when(self, question: Question, context: dict[str, Any]) -> bool:
+        """Whether the question applies given the answers so far."""
+        when = question.spec.get("when", True)
+        if isinstance(when, bool):
+            return when
+        return str(self.render(when, context)).strip().lower() not in _FALSE
+
+    def help(self, question: Question, context: dict[str, Any]) -> str:
+        """The help text shown when asking."""
+        text = self.render(question.spec.get("help", ""), context)
+        return " ".join(str(text).split()) or question.name
+
+    def choices(self, question: Question, context: dict[str, Any]) -> list[tuple[str, Any]]:
+        """(label, value) pairs, empty when the question is free-form."""
+        raw = question.spec.get("choices")
+        if isinstance(raw, str):
+            raw = yaml.safe_load(self.render(raw, context))
+        if isinstance(raw, dict):
+            pairs = list(raw.items())
+        elif isinstance(raw, list):
+            pairs = [tuple(c) if isinstance(c, list | tuple) else (c, c) for c in raw]
+        else:
+            return []
+        result: list[tuple[str, Any]] = []
+        for label, raw_value in pairs:
+            value = raw_value.get("value") if isinstance(raw_value, dict) else raw_value
+            rendered = self.render(value, context)
+            result.append((str(self.render(label, context)), cast(question, rendered)))
+        return result
+
+    def default(self, question: Question, context: dict[str, Any]) -> Any:
+        """The rendered and typed default (None when the question has none)."""
+        if "default" not in question.spec:
+            return None
+        return cast(question, self.render(question.spec["default"], context))
+
+    def validate(self, question: Question, answer: Any, context: dict[str, Any]) -> str:
+        """Empty string when valid, else the message copier's validator would show."""
+        choices = self.choices(question, context)
+        if choices and answer not in [v for _, v in choices]:
+            allowed = ", ".join(str(v) for _, v in choices)
+            return f"{answer!r} is not one of: {allowed}"
+        validator = question.spec.get("validator")
+        if not validator:
+            return ""
+        message = self.render(validator, {**context, question.name: answer})
+        return " ".join(str(message).split())
+
+
+def cast(question: Question, value: Any) -> Any:  # noqa: PLR0911 - one return per type
+    """Convert an answer (often a string from ``--data``) to the question's type."""
+    kind = question.type
+    try:
+        if kind == "str":
+            return "" if value is None else str(value)
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError(text)
+        if kind in {"yaml", "json"} and isinstance(value, str):
+            return json.loads(value) if kind == "json" else yaml.safe_load(value)
+    except (TypeError, ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"{value!r} is not a valid {kind}") from exc
+    return value
+
+
+def walk(
+    config: TemplateConfig, evaluator: Evaluator, answers: dict[str, Any]
+) -> Iterator[tuple[Question, dict[str, Any]]]:
+    """Yield each question that applies, with the context of the answers before it.
+
+    The caller fills ``answers`` as it goes (from data, a prompt or the default), which
+    is how later defaults and ``when`` conditions see earlier answers.
+    """
+    for question in config.questions:
+        context = dict(answers)
+        if evaluator.when(question, context):
+            yield question, context

@@ -1,0 +1,416 @@
+"""The ``goldenpath`` command: parse arguments, call one service, render its result.
+
+Every ``GoldenpathError`` becomes one line (plus a hint) on stderr and a documented exit
+code: 0 ok, 1 error, 2 usage, 3 behind the latest catalog version or conflicts left.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from goldenpath import __version__
+from goldenpath.config import load_settings
+from goldenpath.errors import EXIT_OK, AnswersError, GoldenpathError, UsageError
+from goldenpath.services import check as check_service
+from goldenpath.services import generate as generate_service
+from goldenpath.services import release as release_service
+from goldenpath.services import templates as templates_service
+from goldenpath.services import update as update_service
+from goldenpath.services.recommend import USE_CASE_QUESTIONS, recommend
+from goldenpath.versions import Gap
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Render complete ML repositories from a versioned catalog and keep them up to date.",
+)
+catalog_app = typer.Typer(no_args_is_help=True, help="Release and verify the template catalog.")
+app.add_typer(catalog_app, name="catalog")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+TrustOpt = Annotated[
+    bool, typer.Option("--trust", help="Allow catalogs that run tasks or migrations.")
+]
+
+
+def _fail(exc: GoldenpathError) -> NoReturn:
+    if isinstance(exc, AnswersError):  # one line per bad answer reads better than one long line
+        err.print(f"error: {len(exc.problems)} invalid answer(s), nothing was written:", markup=False)
+        for name, problem in exc.problems:
+            err.print(f"  {name}: {problem}", markup=False)
+    else:
+        err.print(f"error: {exc.message}", markup=False)
+    if exc.hint:
+        err.print(f"hint: {exc.hint}", markup=False)
+    raise typer.Exit(exc.exit_code)
+
+
+def _run(action: Callable[[], int]) -> None:
+    try:
+        code = action()
+    except GoldenpathError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"goldenpath {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Render complete ML repositories from a versioned catalog and keep them up to date."""
+
+
+# --- new ----------------------------------------------------------------------------------
+
+
+def _parse_data(pairs: list[str], data_file: Path | None) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if data_file is not None:
+        try:
+            loaded = yaml.safe_load(data_file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise UsageError(f"cannot read --data-file {data_file}: {exc}".splitlines()[0]) from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise UsageError(f"--data-file {data_file} must hold a mapping of answers")
+        data.update(loaded or {})
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--data {pair!r} is not KEY=VALUE")
+        data[key.strip()] = value
+    return data
+
+
+class TerminalAsker:
+    """Asks through the prompts adapter; shows help text as the question."""
+
+    def text(self, message: str, default: str, validate: Callable[[str], str]) -> str:
+        """Free-form answer."""
+        from goldenpath.adapters import prompts  # noqa: PLC0415 - loads prompt_toolkit lazily
+
+        return prompts.text(message, default, validate)
+
+    def select(self, message: str, choices: list[tuple[str, Any]], default: Any) -> Any:
+        """One of the choices."""
+        from goldenpath.adapters import prompts  # noqa: PLC0415
+
+        return prompts.select(message, choices, default)
+
+    def confirm(self, message: str, default: bool) -> bool:
+        """Yes or no."""
+        from goldenpath.adapters import prompts  # noqa: PLC0415
+
+        return prompts.confirm(message, default)
+
+
+def _choose_template(asker: TerminalAsker) -> Callable[[list[tuple[str, str]]], str]:
+    def choose(choices: list[tuple[str, str]]) -> str:
+        out.print("A few questions about your use case first.")
+        facts = {key: asker.confirm(text, False) for key, text in USE_CASE_QUESTIONS}
+        pick = recommend(**facts)
+        out.print(f"Recommended: {pick.template} ({pick.reason}).")
+        return str(asker.select("Template", choices, pick.template))
+
+    return choose
+
+
+def _confirm_summary(asker: TerminalAsker) -> Callable[[list[tuple[str, str]]], bool]:
+    def confirm(rows: list[tuple[str, str]]) -> bool:
+        table = Table(title="Summary", show_header=False)
+        for name, value in rows:
+            table.add_row(name, value)
+        out.print(table)
+        return asker.confirm("Generate the repository with these answers?", True)
+
+    return confirm
+
+
+@app.command()
+def new(
+    template: Annotated[
+        str | None, typer.Argument(help="Template name (asked when omitted).")
+    ] = None,
+    dest: Annotated[
+        Path | None, typer.Argument(help="New folder (default: ./<project_name>).")
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Ask nothing: --data, then defaults.")
+    ] = False,
+    data: Annotated[
+        list[str] | None, typer.Option("--data", "-d", help="An answer, KEY=VALUE (repeatable).")
+    ] = None,
+    data_file: Annotated[
+        Path | None, typer.Option("--data-file", help="YAML file of answers.")
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="Catalog version X.Y.Z (default: latest).")
+    ] = None,
+    catalog: Annotated[
+        str | None, typer.Option("--catalog", help="Catalog git URL, path or bundle.")
+    ] = None,
+    trust: TrustOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Generate a new repository from a catalog template."""
+
+    def action() -> int:
+        interactive = not defaults
+        if interactive and not sys.stdin.isatty():
+            raise UsageError(
+                "no terminal to ask questions on",
+                hint="pass --defaults (answers from --data/--data-file, then defaults)",
+            )
+        asker = TerminalAsker() if interactive else None
+        request = generate_service.NewRequest(
+            dest=dest,
+            template=template,
+            data=_parse_data(data or [], data_file),
+            catalog=catalog,
+            version=version,
+            trust=trust,
+            settings=load_settings(),
+            asker=asker,
+            choose_template=_choose_template(asker) if asker else None,
+        )
+        result = generate_service.generate(
+            request, confirm=_confirm_summary(asker) if asker else None
+        )
+        if as_json:
+            out.print_json(json.dumps(result.to_dict()))
+        else:
+            where = f"{result.catalog} {result.version}" if result.version else result.catalog
+            out.print(
+                f"Created {result.path} from {result.template} ({where}), "
+                f"{result.files} files, initial commit {result.commit[:10]}.",
+                markup=False,
+            )
+            out.print("Next steps:")
+            for step in result.next_steps:
+                out.print(f"  {step}", markup=False)
+        return EXIT_OK
+
+    _run(action)
+
+
+# --- update -------------------------------------------------------------------------------
+
+
+def _print_update(result: update_service.UpdateResult) -> None:
+    if result.up_to_date:
+        out.print(f"{result.path}: already at {result.to_version}; nothing to do.", markup=False)
+        return
+    verb = "would update" if result.dry_run else "updated"
+    out.print(
+        f"{result.path}: {verb} {result.template} {result.from_version} -> {result.to_version}",
+        markup=False,
+    )
+    for label, files in (
+        ("changed", result.changed),
+        ("added", result.added),
+        ("removed", result.removed),
+        ("CONFLICTS", result.conflicts),
+    ):
+        if files:
+            out.print(f"  {label} ({len(files)}): " + ", ".join(files), markup=False)
+    if result.changelog:
+        out.print("Changelog:")
+        for entry in result.changelog:
+            out.print(f"  {entry.version}:", markup=False)
+            for line in entry.body.splitlines():
+                out.print(f"    {line}", markup=False)
+    if result.dry_run:
+        out.print("Diff that the update would apply (nothing was changed):")
+        out.print(result.diff or "(empty)", markup=False)
+    elif result.conflicts:
+        out.print("Resolve the conflicts, review with `git diff`, then commit.")
+    else:
+        out.print("Review with `git diff`, then commit (goldenpath never commits for you).")
+
+
+@app.command()
+def update(
+    path: Annotated[Path, typer.Argument(help="Repository to update.")] = Path(),
+    to: Annotated[
+        str | None, typer.Option("--to", help="Target version X.Y.Z (default: latest).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the diff; change nothing.")
+    ] = False,
+    conflict: Annotated[
+        str, typer.Option("--conflict", help="inline markers or .rej files.")
+    ] = "inline",
+    trust: TrustOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Update a generated repository to a newer catalog version (3-way merge)."""
+
+    def action() -> int:
+        if conflict not in {"inline", "rej"}:
+            raise UsageError(f"--conflict must be inline or rej, not {conflict!r}")
+        result = update_service.update(
+            path,
+            to=to,
+            dry_run=dry_run,
+            conflict="rej" if conflict == "rej" else "inline",
+            trust=trust,
+            settings=load_settings(),
+        )
+        if as_json:
+            out.print_json(json.dumps(result.to_dict()))
+        if result.error is not None:
+            _fail(result.error)
+        if not as_json:
+            _print_update(result)
+        return result.exit_code
+
+    _run(action)
+
+
+# --- check --------------------------------------------------------------------------------
+
+
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="Repository to check.")] = Path(),
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Smallest gap that fails: major, minor or patch.")
+    ] = "patch",
+    as_json: JsonOpt = False,
+) -> None:
+    """Report the catalog version of a repository; exit 3 when it is behind."""
+
+    def action() -> int:
+        try:
+            threshold = Gap[fail_on.upper()]
+        except KeyError:
+            raise UsageError(f"--fail-on must be major, minor or patch, not {fail_on!r}") from None
+        if threshold is Gap.NONE:
+            raise UsageError("--fail-on must be major, minor or patch")
+        result = check_service.check(path, threshold)
+        if as_json:
+            out.print_json(json.dumps(result.to_dict()))
+        if result.error is not None:
+            _fail(result.error)
+        if not as_json:
+            state = (
+                f"behind ({result.gap.name.lower()} update available)"
+                if result.behind
+                else "up to date"
+            )
+            out.print(
+                f"{result.path}: {result.template} {result.current}, latest "
+                f"{result.latest}: {state}",
+                markup=False,
+            )
+        return result.exit_code
+
+    _run(action)
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+@app.command()
+def templates(
+    catalog: Annotated[
+        str | None, typer.Option("--catalog", help="Catalog git URL, path or bundle.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the catalog's templates and its version."""
+
+    def action() -> int:
+        result = templates_service.list_templates(catalog, load_settings())
+        if as_json:
+            out.print_json(json.dumps(result.to_dict()))
+            return EXIT_OK
+        out.print(
+            f"Catalog {result.catalog}, version {result.version or 'unversioned'}", markup=False
+        )
+        for info in result.templates:
+            out.print(f"  {info.name:<20} {info.description}", markup=False)
+        return EXIT_OK
+
+    _run(action)
+
+
+# --- catalog release / verify -------------------------------------------------------------
+
+SourceOpt = Annotated[Path, typer.Option("--source", help="Catalog folder (holds VERSION).")]
+BundleOpt = Annotated[Path, typer.Option("--bundle", help="Bundle file to release into.")]
+DEFAULT_SOURCE = Path("templates")
+DEFAULT_BUNDLE = Path("src/goldenpath/_catalog/builtin.bundle")
+
+
+@catalog_app.command("release")
+def catalog_release(
+    source: SourceOpt = DEFAULT_SOURCE,
+    bundle: BundleOpt = DEFAULT_BUNDLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Release VERSION of the catalog folder into the bundle (needs a dated changelog entry)."""
+
+    def action() -> int:
+        result = release_service.release(source, bundle)
+        if as_json:
+            out.print_json(json.dumps(result.to_dict()))
+        elif result.created:
+            out.print(f"Released v{result.version} as {result.commit} into {bundle}.", markup=False)
+        else:
+            out.print(
+                f"v{result.version} is already released, identical ({result.commit}).", markup=False
+            )
+        return EXIT_OK
+
+    _run(action)
+
+
+@catalog_app.command("verify")
+def catalog_verify(
+    source: SourceOpt = DEFAULT_SOURCE,
+    bundle: BundleOpt = DEFAULT_BUNDLE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the bundle's releases against the changelog and the catalog folder."""
+
+    def action() -> int:
+        result = release_service.verify(source, bundle)
+        if as_json:
+            out.print_json(json.dumps(result.to_dict()))
+        else:
+            out.print("Released: " + (", ".join(result.versions) or "none"), markup=False)
+            if result.unreleased:
+                out.print(f"Unreleased: {result.unreleased}", markup=False)
+            for problem in result.problems:
+                err.print(f"problem: {problem}", markup=False)
+        return 1 if result.problems else EXIT_OK
+
+    _run(action)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,71 @@
+"""``goldenpath check``: is a repository behind its catalog's latest version?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from goldenpath.errors import EXIT_ATTENTION, EXIT_OK, GoldenpathError
+from goldenpath.services import catalogs
+from goldenpath.services import project as project_service
+from goldenpath.versions import Gap
+
+
+@dataclass
+class CheckResult:
+    """Status of one repository; ``error`` set instead of raising, for fleet use."""
+
+    path: Path
+    template: str | None = None
+    current: str | None = None
+    latest: str | None = None
+    gap: Gap = Gap.NONE
+    fail_on: Gap = Gap.PATCH
+    error: GoldenpathError | None = None
+
+    @property
+    def behind(self) -> bool:
+        """True when a newer version exists at all."""
+        return self.gap is not Gap.NONE
+
+    @property
+    def failing(self) -> bool:
+        """True when the gap is at least as large as the ``--fail-on`` threshold."""
+        return self.behind and self.gap >= self.fail_on
+
+    @property
+    def exit_code(self) -> int:
+        """0 current (or gap below threshold), 3 behind, the error's code on failure."""
+        if self.error is not None:
+            return self.error.exit_code
+        return EXIT_ATTENTION if self.failing else EXIT_OK
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "path": str(self.path),
+            "template": self.template,
+            "current": self.current,
+            "latest": self.latest,
+            "behind": self.behind,
+            "gap": self.gap.name.lower(),
+            "fail_on": self.fail_on.name.lower(),
+            "failing": self.failing,
+            "error": self.error.message if self.error else None,
+        }
+
+
+def check(path: Path, fail_on: Gap = Gap.PATCH) -> CheckResult:
+    """Compare the recorded catalog version with the newest one the catalog has."""
+    result = CheckResult(path=path.resolve(), fail_on=fail_on)
+    try:
+        project = project_service.load(path)
+        result.template, result.current = project.template, str(project.version)
+        known = catalogs.versions(catalogs.for_source(project.source))
+        latest = known[-1] if known else project.version
+        result.latest = str(latest)
+        result.gap = project.version.gap_to(latest)
+    except GoldenpathError as exc:
+        result.error = exc
+    return result

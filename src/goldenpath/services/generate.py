@@ -1,0 +1,150 @@
+"""``goldenpath new``: render one template into a new repository, atomically.
+
+The project is rendered into a temporary folder beside DEST, committed there, and only then
+renamed to DEST: a failure at any point leaves no DEST behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goldenpath.adapters import copier_adapter, git_adapter
+from goldenpath.config import Settings
+from goldenpath.errors import CatalogError, RepositoryError, UsageError
+from goldenpath.services import answers as answers_service
+from goldenpath.services import catalogs
+from goldenpath.services.answers import Asker
+
+
+@dataclass
+class NewRequest:
+    """Inputs of ``new``; ``asker`` None means non-interactive (data + defaults)."""
+
+    dest: Path | None = None  # None: ./<project_name>
+    template: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    catalog: str | None = None
+    version: str | None = None
+    trust: bool = False
+    settings: Settings = field(default_factory=Settings)
+    asker: Asker | None = None
+    choose_template: Any = None  # callable(choices) -> template name, for the wizard
+
+
+@dataclass
+class NewResult:
+    """What ``new`` produced."""
+
+    path: Path
+    template: str
+    catalog: str
+    version: str | None
+    files: int
+    commit: str
+    answers: dict[str, Any]
+    next_steps: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "path": str(self.path),
+            "template": self.template,
+            "catalog": self.catalog,
+            "version": self.version,
+            "files": self.files,
+            "commit": self.commit,
+            "answers": self.answers,
+            "next_steps": self.next_steps,
+        }
+
+
+def check_destination(dest: Path) -> None:
+    """Refuse a DEST that exists and is not an empty folder."""
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise RepositoryError(
+            f"destination {dest} exists and is not empty",
+            hint="choose a new folder; goldenpath never writes into existing files",
+        )
+
+
+def _check_parent(dest: Path) -> None:
+    check_destination(dest)
+    if not dest.parent.is_dir():
+        raise RepositoryError(f"parent folder {dest.parent} does not exist")
+
+
+def generate(request: NewRequest, confirm: Any = None) -> NewResult:
+    """Validate everything, render into a temp folder, commit, move to DEST.
+
+    ``confirm`` (callable(rows) -> bool) shows the answers summary in interactive runs.
+    """
+    dest = request.dest.resolve() if request.dest is not None else None
+    if dest is not None:
+        _check_parent(dest)
+    catalog = catalogs.resolve(request.catalog, request.settings)
+    version = catalogs.pick(catalog, request.version)
+    with catalogs.open_version(catalog, version) as view:
+        choices = answers_service.template_choices(view.config)
+        names = [name for _, name in choices]
+        template = request.template
+        if template is not None and template not in names and dest is None:
+            # `goldenpath new my-svc`: a single argument that is no template is the folder.
+            dest, template = Path(template).resolve(), None
+            _check_parent(dest)
+        if template is None and request.choose_template is not None:
+            template = request.choose_template(choices)
+        if template is None:
+            raise UsageError("no template given", hint="choose one of: " + ", ".join(names))
+        if template not in names:
+            raise UsageError(
+                f"unknown template {template!r}", hint="choose one of: " + ", ".join(names)
+            )
+        unsafe = view.config.unsafe_features()
+        trusted = request.trust or request.settings.is_trusted(catalog.source)
+        if unsafe and not trusted:
+            raise CatalogError(
+                f"catalog {catalog.label} uses unsafe copier features: {', '.join(unsafe)}",
+                hint="pass --trust, or list it under 'trusted' in the goldenpath config",
+            )
+        suggested = {"project_name": dest.name} if dest is not None else {}
+        answers = answers_service.collect(
+            view.config, template, request.data, request.asker, suggested
+        )
+        if confirm is not None and not confirm(answers_service.summary(view.config, answers)):
+            raise UsageError("cancelled: nothing was written")
+        if dest is None:
+            dest = Path(str(answers.get("project_name") or template)).resolve()
+            _check_parent(dest)
+        raw_steps = view.manifest.get(template, {}).get("next_steps")
+        steps = [str(s) for s in raw_steps] if isinstance(raw_steps, list) else []
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.goldenpath-", dir=dest.parent))
+    try:
+        copier_adapter.copy(catalog.source, tmp, answers, version.tag if version else None, trusted)
+        label = f"{template} {version}" if version else template
+        commit = git_adapter.init_and_commit(tmp, f"Initial commit from goldenpath ({label})")
+        files = sum(1 for p in tmp.rglob("*") if p.is_file() and ".git" not in p.parts)
+        check_destination(dest)  # nobody created it meanwhile
+        if dest.exists():
+            dest.rmdir()
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp's private 0700 must not leak into DEST
+        os.rename(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return NewResult(
+        path=dest,
+        template=template,
+        catalog=catalog.label,
+        version=str(version) if version else None,
+        files=files,
+        commit=commit,
+        answers=dict(answers),
+        next_steps=[f"cd {dest}", *steps],
+    )

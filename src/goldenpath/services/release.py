@@ -1,0 +1,134 @@
+"""``goldenpath catalog release`` / ``verify``: the platform engineer's release act.
+
+A release is derived only from files on main: ``templates/VERSION`` names the version and
+``templates/CHANGELOG.md`` must have its dated section. The release appends one commit (the
+tree of ``templates/``, parent = the previous release, fixed identity, the changelog date)
+to the catalog bundle shipped in the package, and tags it ``vX.Y.Z``. Git tags of the
+goldenpath repository itself play no part: they do not travel with a clone or a wheel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goldenpath import changelog
+from goldenpath.adapters import bundles
+from goldenpath.errors import CatalogError
+from goldenpath.versions import Version
+
+
+@dataclass
+class ReleaseResult:
+    """The version released (or found already released, identical)."""
+
+    version: str
+    commit: str
+    bundle: Path
+    created: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "version": self.version,
+            "commit": self.commit,
+            "bundle": str(self.bundle),
+            "created": self.created,
+        }
+
+
+@dataclass
+class VerifyResult:
+    """Consistency of a catalog folder with its bundle."""
+
+    versions: list[str] = field(default_factory=list)
+    unreleased: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"versions": self.versions, "unreleased": self.unreleased, "problems": self.problems}
+
+
+def source_version(source: Path) -> Version:
+    """The version named by ``VERSION`` in a catalog folder."""
+    version_file = source / "VERSION"
+    if not version_file.is_file():
+        raise CatalogError(f"{version_file} is missing", hint="write the version, e.g. 1.2.0")
+    try:
+        return Version.parse(version_file.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise CatalogError(f"{version_file}: {exc}") from exc
+
+
+def _released(bundle: Path) -> dict[Version, str]:
+    if not bundle.is_file():
+        return {}
+    return {v: sha for t, sha in bundles.tags(bundle).items() if (v := Version.maybe(t))}
+
+
+def release(source: Path, bundle: Path) -> ReleaseResult:
+    """Release ``VERSION`` of ``source`` into ``bundle``; idempotent for identical content."""
+    version = source_version(source)
+    log = (
+        (source / "CHANGELOG.md").read_text(encoding="utf-8")
+        if (source / "CHANGELOG.md").is_file()
+        else ""
+    )
+    entry = changelog.entry_for(log, version)
+    if entry is None or entry.released is None:
+        raise CatalogError(
+            f"CHANGELOG.md has no dated section for {version}",
+            hint=f"add '## [{version}] - YYYY-MM-DD' with the release notes",
+        )
+    released = _released(bundle)
+    if version in released:
+        if bundles.tree_at(bundle, version.tag) == bundles.tree_of(source):
+            return ReleaseResult(str(version), released[version], bundle, created=False)
+        raise CatalogError(
+            f"{version.tag} is already released with different content",
+            hint="released versions never change: bump VERSION and add a changelog section",
+        )
+    latest = max(released) if released else None
+    if latest and version < latest:
+        raise CatalogError(f"{version} is older than the latest release {latest}")
+    commit = bundles.release(
+        bundle if released else None,
+        source,
+        version.tag,
+        latest.tag if latest else None,
+        entry.released.isoformat(),
+        bundle,
+    )
+    return ReleaseResult(str(version), commit, bundle, created=True)
+
+
+def verify(source: Path, bundle: Path) -> VerifyResult:
+    """Check the bundle's history against the changelog and the source folder."""
+    result = VerifyResult()
+    released = _released(bundle)
+    result.versions = [str(v) for v in sorted(released)]
+    if not released:
+        result.problems.append(f"{bundle} holds no release")
+        return result
+    log = (source / "CHANGELOG.md").read_text(encoding="utf-8")
+    ordered = sorted(released)
+    for previous, version in zip([None, *ordered], ordered, strict=False):
+        if changelog.entry_for(log, version) is None:
+            result.problems.append(f"{version.tag} has no section in CHANGELOG.md")
+        parent = bundles.parent_of(bundle, version.tag)
+        expected = released[previous] if previous else None
+        if parent != expected:
+            result.problems.append(f"{version.tag} does not follow the previous release")
+    current, latest = source_version(source), ordered[-1]
+    if current == latest:
+        if bundles.tree_at(bundle, latest.tag) != bundles.tree_of(source):
+            result.problems.append(
+                f"templates changed after {latest.tag} was released: bump VERSION"
+            )
+    elif current > latest:
+        result.unreleased = str(current)
+    else:
+        result.problems.append(f"VERSION {current} is older than the released {latest}")
+    return result

@@ -1,0 +1,52 @@
+"""``goldenpath templates``: what a catalog offers, at its latest version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from goldenpath.config import Settings
+from goldenpath.services import answers, catalogs
+
+
+@dataclass
+class TemplateInfo:
+    """One template of the catalog."""
+
+    name: str
+    description: str
+
+
+@dataclass
+class TemplatesResult:
+    """The catalog, its version and its templates."""
+
+    catalog: str
+    version: str | None
+    versions: list[str] = field(default_factory=list)
+    templates: list[TemplateInfo] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "catalog": self.catalog,
+            "version": self.version,
+            "versions": self.versions,
+            "templates": [{"name": t.name, "description": t.description} for t in self.templates],
+        }
+
+
+def list_templates(catalog_option: str | None, settings: Settings) -> TemplatesResult:
+    """Templates of the latest version, described by catalog.yml or the choice labels."""
+    catalog = catalogs.resolve(catalog_option, settings)
+    known = catalogs.versions(catalog)
+    version = known[-1] if known else None
+    result = TemplatesResult(
+        catalog.label, str(version) if version else None, [str(v) for v in known]
+    )
+    with catalogs.open_version(catalog, version) as view:
+        for label, name in answers.template_choices(view.config):
+            entry = view.manifest.get(name) or {}
+            description = str(entry.get("description") or label.partition(":")[2].strip() or label)
+            result.templates.append(TemplateInfo(name, description))
+    return result
