@@ -39,3 +39,17 @@ def cases_for(template: str) -> list[Case]:
 def all_cases() -> list[Case]:
     """Every case of every template, in a stable order."""
     return [case for template in TEMPLATES for case in cases_for(template)]
+
+
+def required_paths(template: str) -> list[str]:
+    """Glob patterns that must match in every render of ``template``: the matrix module's
+    optional ``REQUIRED_PATHS`` (e.g. ``"Dockerfile"``, ``"deploy/k8s/*.yaml"``)."""
+    module = importlib.import_module(
+        f"template_harness.matrices.{template.replace('-', '_')}"
+    )
+    patterns: list[str] = list(getattr(module, "REQUIRED_PATHS", []))
+    return patterns
+
+
+# Files that exist exactly when a CI system is chosen (checked for every case).
+CI_PATHS = {"github": ".github/workflows/*.yml", "gitlab": ".gitlab-ci.yml"}

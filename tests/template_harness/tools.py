@@ -1,0 +1,102 @@
+"""Finding and running the external tools the validators call.
+
+A tool that cannot be found raises :class:`ToolMissing`; ``tests/templates/conftest.py``
+turns that into a skip on a developer machine and into a failure in CI, so CI never
+passes a check it did not run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = REPO / "templates"
+GRAFANA_TOOLING = REPO / "tests" / "templates" / "grafana"
+
+# Most validators finish in well under a second; the generous bound only stops a hung tool.
+DEFAULT_TIMEOUT = 300
+
+
+class ToolMissing(Exception):  # noqa: N818  (a condition, not an error of the code under test)
+    """A validator's tool is not installed; the message says how to install it."""
+
+
+def gen_python() -> Path:
+    """Interpreter of the shared environment that runs the generated projects."""
+    configured = os.environ.get("GOLDENPATH_GEN_PYTHON")
+    python = Path(configured) if configured else REPO / ".venv-gen" / "bin" / "python"
+    if not python.exists():
+        raise ToolMissing(
+            f"generated-project interpreter {python} not found: create .venv-gen from "
+            ".ci/requirements-generated.txt or set GOLDENPATH_GEN_PYTHON"
+        )
+    return python
+
+
+def find_tool(name: str, *, env_var: str | None = None, hint: str = "") -> str:
+    """Absolute path of ``name``: an env override, then this interpreter's bin, then PATH."""
+    if env_var and os.environ.get(env_var):
+        configured = os.environ[env_var]
+        if not Path(configured).exists():
+            raise ToolMissing(f"{env_var}={configured} does not exist")
+        return configured
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which(name)
+    if found is None:
+        raise ToolMissing(f"{name} not found on PATH{': ' + hint if hint else ''}")
+    return found
+
+
+def gen_tool(name: str) -> str:
+    """A console script of the generated-project environment (ruff, mypy), else ours."""
+    candidate = gen_python().parent / name
+    if candidate.exists():
+        return str(candidate)
+    return find_tool(name, hint="install it into .venv-gen (.ci/requirements-generated.txt)")
+
+
+def checkov() -> str:
+    """checkov lives in its own environment because its pins clash with ours."""
+    default = REPO / ".venv-checkov" / "bin" / "checkov"
+    configured = os.environ.get("GOLDENPATH_CHECKOV")
+    path = Path(configured) if configured else default
+    if not path.exists():
+        raise ToolMissing(
+            f"checkov not found at {path}: create .venv-checkov from "
+            ".ci/requirements-checkov.txt or set GOLDENPATH_CHECKOV"
+        )
+    return str(path)
+
+
+def run(
+    cmd: Sequence[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> subprocess.CompletedProcess[str]:
+    """Run a tool and capture its output as text; never raises on a non-zero exit."""
+    merged = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [str(part) for part in cmd],
+        cwd=cwd,
+        env=merged,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def output_of(result: subprocess.CompletedProcess[str]) -> str:
+    """stdout and stderr of a finished tool, for a failure message."""
+    parts = [result.stdout.strip(), result.stderr.strip()]
+    text = "\n".join(part for part in parts if part)
+    return text or f"exit code {result.returncode} and no output"
