@@ -1,0 +1,291 @@
+"""The pipeline's steps and the commands that chain them.
+
+Each step reads what the previous one wrote to the work directory (``build/`` by
+default), so every step can run on its own from the command line, and ``run_all`` runs
+them in order: ingest -> validate -> featurize -> train -> evaluate -> register -> card.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from . import card, registry
+from .config import Settings
+from .contract import TIMESTAMP_COLUMN
+from .data import fingerprint, read_table
+from .errors import DataRejectedError, GateRefusedError, PipelineError
+from .evaluation import Evaluation, evaluate
+from .features import featurize, split
+from .metrics import PipelineMetrics
+from .model import train
+from .monitor import DriftReport, compare
+from .validation import ValidationReport, validate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Files the steps hand to each other inside the work directory."""
+
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "data" / "raw.parquet"
+
+    @property
+    def ingest(self) -> Path:
+        return self.root / "data" / "ingest.json"
+
+    @property
+    def train(self) -> Path:
+        return self.root / "data" / "train.parquet"
+
+    @property
+    def test(self) -> Path:
+        return self.root / "data" / "test.parquet"
+
+    @property
+    def reference(self) -> Path:
+        return self.root / "data" / "reference.parquet"
+
+    @property
+    def model(self) -> Path:
+        return self.root / "model" / "model.joblib"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def evaluation(self) -> Path:
+        return self.reports / "evaluation.json"
+
+    @property
+    def registration(self) -> Path:
+        return self.reports / "registration.json"
+
+
+def _require(path: Path, step: str) -> Path:
+    if not path.exists():
+        raise PipelineError(f"{path} is missing: run the `{step}` step first")
+    return path
+
+
+def ingest(settings: Settings, metrics: PipelineMetrics | None = None) -> pd.DataFrame:
+    """Read the training data, fingerprint it and keep a copy for the next steps."""
+    paths = Paths(settings.work_dir)
+    frame = read_table(settings.data_uri)
+    paths.raw.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(paths.raw, index=False)
+    lineage = {
+        "data_uri": settings.data_uri,
+        "data_fingerprint": fingerprint(frame),
+        "rows": len(frame),
+    }
+    paths.ingest.write_text(json.dumps(lineage, indent=2) + "\n")
+    if metrics is not None:
+        metrics.rows.labels(settings.model_name, "ingested").set(len(frame))
+    log.info("ingested %d rows from %s (%s)", len(frame), settings.data_uri, lineage["data_fingerprint"])
+    return frame
+
+
+def validate_data(settings: Settings, metrics: PipelineMetrics | None = None) -> ValidationReport:
+    """Check the ingested data against the contract; refuse it with a full report."""
+    paths = Paths(settings.work_dir)
+    frame = pd.read_parquet(_require(paths.raw, "ingest"))
+    report = validate(frame)
+    report.write(paths.reports)
+    if metrics is not None:
+        metrics.rejected_rows.labels(settings.model_name).set(report.rejected_rows)
+        metrics.rows.labels(settings.model_name, "valid").set(report.rows - report.rejected_rows)
+    if not report.valid:
+        raise DataRejectedError(report.to_text())
+    log.info("%s", report.to_text())
+    return report
+
+
+def build_features(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split point-in-time (or seeded) and keep the training features as drift reference."""
+    paths = Paths(settings.work_dir)
+    frame = pd.read_parquet(_require(paths.raw, "ingest"))
+    train_rows, test_rows = split(frame, settings.test_fraction, settings.seed)
+    train_rows.to_parquet(paths.train, index=False)
+    test_rows.to_parquet(paths.test, index=False)
+    featurize(train_rows).to_parquet(paths.reference, index=False)
+    return train_rows, test_rows
+
+
+def train_model(settings: Settings) -> Pipeline:
+    """Fit the seeded model on the training rows."""
+    paths = Paths(settings.work_dir)
+    model = train(pd.read_parquet(_require(paths.train, "featurize")), settings.seed)
+    paths.model.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, paths.model)
+    return model
+
+
+def evaluate_model(
+    settings: Settings, metrics: PipelineMetrics | None = None, champion: Pipeline | None = None
+) -> Evaluation:
+    """Gate the candidate: threshold and current champion, on the same test rows."""
+    paths = Paths(settings.work_dir)
+    candidate = joblib.load(_require(paths.model, "train"))
+    test_rows = pd.read_parquet(_require(paths.test, "featurize"))
+    champion = champion if champion is not None else registry.load_champion(settings)
+    evaluation = evaluate(candidate, test_rows, settings.metric, settings.threshold, champion)
+    evaluation.write(paths.evaluation)
+    if metrics is not None:
+        name, metric = settings.model_name, settings.metric
+        metrics.model_metric.labels(name, metric, "candidate").set(evaluation.value)
+        if evaluation.champion_value is not None:
+            metrics.model_metric.labels(name, metric, "champion").set(evaluation.champion_value)
+        metrics.metric_threshold.labels(name, metric).set(settings.threshold)
+        metrics.gate_passed.labels(name).set(1 if evaluation.passed else 0)
+    log.info("evaluation: %s", evaluation.reason())
+    return evaluation
+
+
+def register_model(settings: Settings) -> registry.RunRecord:
+    """Log the run to MLflow; a candidate that passed the gate becomes the challenger."""
+    paths = Paths(settings.work_dir)
+    model = joblib.load(_require(paths.model, "train"))
+    evaluation = Evaluation.read(_require(paths.evaluation, "evaluate"))
+    lineage = json.loads(_require(paths.ingest, "ingest").read_text())
+    train_rows = pd.read_parquet(_require(paths.train, "featurize"))
+    test_rows = pd.read_parquet(paths.test)
+    params = {
+        "data_uri": str(lineage["data_uri"]),
+        "data_fingerprint": str(lineage["data_fingerprint"]),
+        "rows_train": str(len(train_rows)),
+        "rows_test": str(len(test_rows)),
+        "split": f"point-in-time on {TIMESTAMP_COLUMN}" if TIMESTAMP_COLUMN else "seeded random",
+    }
+    reports = sorted(path for path in paths.reports.glob("*") if path.is_file())
+    record = registry.record_run(
+        settings,
+        model,
+        evaluation,
+        params,
+        reference=pd.read_parquet(_require(paths.reference, "featurize")),
+        input_example=featurize(test_rows.head(5)),
+        reports=reports,
+    )
+    paths.registration.write_text(
+        json.dumps({"run_id": record.run_id, "version": record.version}, indent=2) + "\n"
+    )
+    if record.version is None:
+        raise GateRefusedError(f"candidate refused, not registered: {evaluation.reason()}")
+    log.info("registered %s version %s as challenger", record.model_name, record.version)
+    return record
+
+
+def model_card(settings: Settings) -> Path:
+    """Write the model card of the last registered run."""
+    paths = Paths(settings.work_dir)
+    registration = json.loads(_require(paths.registration, "register").read_text())
+    return card.write(settings, registration["run_id"], registration["version"])
+
+
+def run_all(settings: Settings) -> registry.RunRecord:
+    """Every step in order; metrics are written even when a step fails."""
+    metrics = PipelineMetrics(settings.model_name)
+    success = False
+    try:
+        with metrics.step("ingest"):
+            ingest(settings, metrics)
+        with metrics.step("validate"):
+            validate_data(settings, metrics)
+        with metrics.step("featurize"):
+            build_features(settings)
+        with metrics.step("train"):
+            train_model(settings)
+        with metrics.step("evaluate"):
+            evaluate_model(settings, metrics)
+        with metrics.step("register"):
+            record = register_model(settings)  # logs a refused run, then raises
+        with metrics.step("card"):
+            model_card(settings)
+        success = True
+        return record
+    finally:
+        metrics.finish(success)
+        metrics.write(settings.metrics_dir / "pipeline.prom")
+
+
+def _champion_age(settings: Settings, metrics: PipelineMetrics) -> None:
+    try:
+        promoted = registry.champion_promoted_at(settings)
+    except Exception:  # noqa: BLE001 - metrics must not hide the step's own error
+        log.warning("could not read the champion's promotion time", exc_info=True)
+        return
+    if promoted is not None:
+        metrics.champion_promoted.labels(settings.model_name).set(promoted)
+
+
+def promote(
+    settings: Settings, promoted_by: str, reason: str, version: str | None = None
+) -> registry.AuditRecord:
+    """Make the challenger (or a given version) the champion, with an audit record."""
+    metrics = PipelineMetrics(settings.model_name)
+    with metrics.step("promote"):
+        record = registry.promote(settings, promoted_by, reason, version)
+    metrics.write(settings.metrics_dir / "promote.prom")
+    return record
+
+
+def monitor(settings: Settings, current_uri: str | None = None) -> DriftReport:
+    """Drift of recent data (default: the configured data source) against the reference.
+
+    Also reports when the champion was promoted: monitoring runs every day, so the
+    "champion too old" alert always has a fresh value.
+    """
+    metrics = PipelineMetrics(settings.model_name)
+    try:
+        with metrics.step("monitor"):
+            _champion_age(settings, metrics)
+            reference = registry.champion_reference(settings)
+            if reference is None:
+                local = Paths(settings.work_dir).reference
+                if not local.exists():
+                    raise PipelineError("no drift reference: promote a champion or run the pipeline")
+                reference = pd.read_parquet(local)
+            current = featurize(read_table(current_uri or settings.data_uri))
+            report = compare(reference, current, settings.drift_threshold)
+            report.write(Paths(settings.work_dir).reports)
+            for item in report.features:
+                metrics.drift_psi.labels(settings.model_name, item.feature).set(item.psi)
+            metrics.drift_detected.labels(settings.model_name).set(int(report.drift_detected))
+        return report
+    finally:
+        metrics.write(settings.metrics_dir / "monitor.prom")
+
+
+def continuous_training(
+    settings: Settings, force: bool, current_uri: str | None = None
+) -> registry.RunRecord | None:
+    """Monitor, then retrain when forced (schedule, manual run) or when features drifted.
+
+    A forced run retrains even when monitoring cannot run yet (no champion, no reference).
+    """
+    try:
+        report = monitor(settings, current_uri)
+    except PipelineError:
+        if not force:
+            raise
+        log.warning("monitoring failed; retraining anyway (forced)", exc_info=True)
+    else:
+        if report.drift_detected:
+            log.info("drift in %s: retraining", ", ".join(report.drifted_features))
+        elif not force:
+            log.info("no drift: nothing to retrain")
+            return None
+    return run_all(settings)

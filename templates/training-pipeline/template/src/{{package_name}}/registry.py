@@ -1,0 +1,273 @@
+"""Register and promote: everything the pipeline does in MLflow.
+
+A run records parameters, metrics, the data fingerprint, the git commit and the
+environment; a candidate that passed the gate is logged with its signature and an input
+example, registered, and gets the alias ``challenger``. Promotion is a separate, explicit
+step that moves ``champion`` and leaves an audit record in the registry and on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+import mlflow  # noqa: E402 - telemetry must be off before mlflow is imported
+import mlflow.sklearn  # noqa: E402
+import pandas as pd  # noqa: E402
+from mlflow.exceptions import MlflowException  # noqa: E402
+from mlflow.models import infer_signature  # noqa: E402
+from mlflow.tracking import MlflowClient  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+
+from .config import CHALLENGER_ALIAS, CHAMPION_ALIAS, Settings  # noqa: E402
+from .errors import RegistryError  # noqa: E402
+from .evaluation import Evaluation  # noqa: E402
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# Types skops may load besides scikit-learn's own: the feature step of this package.
+TRUSTED_TYPES = [f"{__package__}.features.FeatureBuilder"]
+# What a service needs to load the model; pinned to the versions it was trained with.
+SERVING_PACKAGES = ("scikit-learn", "pandas", "numpy", "skops")
+ENVIRONMENT_PACKAGES = (*SERVING_PACKAGES, "mlflow", "pandera", "scipy")
+REFERENCE_ARTIFACT = "reference/reference.parquet"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What one training run left in MLflow."""
+
+    run_id: str
+    model_name: str
+    version: str | None
+
+    @property
+    def model_uri(self) -> str | None:
+        return f"models:/{self.model_name}/{self.version}" if self.version else None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """Who promoted which version, when and why."""
+
+    model_name: str
+    version: str
+    previous_champion: str | None
+    promoted_by: str
+    reason: str
+    promoted_at: str
+
+
+def configure(settings: Settings) -> MlflowClient:
+    """Point MLflow at the tracking/registry store (creating a local SQLite folder)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    uri = settings.tracking_uri
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def _experiment_id(client: MlflowClient, settings: Settings) -> str:
+    experiment = client.get_experiment_by_name(settings.model_name)
+    if experiment is not None:
+        return str(experiment.experiment_id)
+    location = None
+    if settings.tracking_uri.startswith("sqlite:///"):
+        database = Path(settings.tracking_uri.removeprefix("sqlite:///"))
+        location = (database.parent / "artifacts").resolve().as_uri()
+    return str(client.create_experiment(settings.model_name, artifact_location=location))
+
+
+def git_commit() -> str:
+    """The commit the code came from (CI variables first, then git, else 'unknown')."""
+    for variable in ("GITHUB_SHA", "CI_COMMIT_SHA"):
+        if os.environ.get(variable):
+            return os.environ[variable]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head}-dirty" if dirty else head
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not-installed"
+
+
+def environment() -> dict[str, Any]:
+    """Interpreter, platform and package versions: what rebuilding the run needs."""
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": {name: _version(name) for name in ENVIRONMENT_PACKAGES},
+    }
+
+
+def serving_requirements() -> list[str]:
+    return [f"{name}=={_version(name)}" for name in SERVING_PACKAGES]
+
+
+def record_run(
+    settings: Settings,
+    model: Pipeline,
+    evaluation: Evaluation,
+    lineage: dict[str, str],
+    reference: pd.DataFrame,
+    input_example: pd.DataFrame,
+    reports: list[Path],
+) -> RunRecord:
+    """Log the run; register the model as challenger only if it passed the gate."""
+    client = configure(settings)
+    experiment_id = _experiment_id(client, settings)
+    commit = git_commit()
+    estimator = model.steps[-1][1]
+    params = {f"model.{key}": str(value)[:250] for key, value in estimator.get_params().items()}
+    params.update({"seed": str(settings.seed), "test_fraction": str(settings.test_fraction)})
+    params.update(lineage)
+    gate = "passed" if evaluation.passed else "refused"
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        mlflow.log_params(params)
+        mlflow.log_metric(evaluation.metric, evaluation.value)
+        if evaluation.champion_value is not None:
+            mlflow.log_metric(f"champion_{evaluation.metric}", evaluation.champion_value)
+        mlflow.set_tags(
+            {
+                "git_commit": commit,
+                "data_fingerprint": lineage["data_fingerprint"],
+                "gate": gate,
+                "gate_reason": evaluation.reason(),
+            }
+        )
+        mlflow.log_dict(environment(), "environment.json")
+        mlflow.log_dict(evaluation.to_dict(), "evaluation.json")
+        for report in reports:
+            mlflow.log_artifact(str(report), "reports")
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / Path(REFERENCE_ARTIFACT).name
+            reference.to_parquet(path, index=False)
+            mlflow.log_artifact(str(path), str(Path(REFERENCE_ARTIFACT).parent))
+        version = None
+        if evaluation.passed:
+            info = mlflow.sklearn.log_model(
+                model,
+                name="model",
+                signature=infer_signature(input_example, model.predict(input_example)),
+                input_example=input_example,
+                pip_requirements=serving_requirements(),
+                code_paths=[str(PACKAGE_DIR)],
+                registered_model_name=settings.model_name,
+                skops_trusted_types=TRUSTED_TYPES,
+            )
+            version = str(info.registered_model_version)
+            for key, value in {
+                "data_fingerprint": lineage["data_fingerprint"],
+                "git_commit": commit,
+                "gate": gate,
+                evaluation.metric: f"{evaluation.value:.6f}",
+            }.items():
+                client.set_model_version_tag(settings.model_name, version, key, value)
+            client.set_registered_model_alias(settings.model_name, CHALLENGER_ALIAS, version)
+    return RunRecord(run_id=run.info.run_id, model_name=settings.model_name, version=version)
+
+
+def _alias_version(client: MlflowClient, name: str, alias: str) -> Any | None:
+    try:
+        return client.get_model_version_by_alias(name, alias)
+    except MlflowException:
+        return None
+
+
+def load_champion(settings: Settings) -> Pipeline | None:
+    """The current champion as a scikit-learn model, or None before the first promotion."""
+    client = configure(settings)
+    if _alias_version(client, settings.model_name, CHAMPION_ALIAS) is None:
+        return None
+    model: Pipeline = mlflow.sklearn.load_model(f"models:/{settings.model_name}@{CHAMPION_ALIAS}")
+    return model
+
+
+def champion_promoted_at(settings: Settings) -> float | None:
+    """When the champion was promoted (Unix seconds), or None without a champion."""
+    client = configure(settings)
+    champion = _alias_version(client, settings.model_name, CHAMPION_ALIAS)
+    if champion is None or "promoted_at" not in champion.tags:
+        return None
+    return datetime.fromisoformat(champion.tags["promoted_at"]).timestamp()
+
+
+def champion_reference(settings: Settings) -> pd.DataFrame | None:
+    """The training features the champion was trained on (the drift reference)."""
+    client = configure(settings)
+    champion = _alias_version(client, settings.model_name, CHAMPION_ALIAS)
+    if champion is None or not champion.run_id:
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        path = mlflow.artifacts.download_artifacts(
+            run_id=champion.run_id, artifact_path=REFERENCE_ARTIFACT, dst_path=scratch
+        )
+        return pd.read_parquet(path)
+
+
+def promote(
+    settings: Settings, promoted_by: str, reason: str, version: str | None = None
+) -> AuditRecord:
+    """Move ``champion`` to the challenger (or to ``version``) and record who, when, why."""
+    if not reason.strip():
+        raise ValueError("a promotion needs a reason")
+    client = configure(settings)
+    name = settings.model_name
+    if version is None:
+        target = _alias_version(client, name, CHALLENGER_ALIAS)
+        if target is None:
+            raise RegistryError(
+                f"model {name!r} has no {CHALLENGER_ALIAS!r}: run the pipeline first"
+            )
+    else:
+        target = client.get_model_version(name, version)
+    if target.tags.get("gate") != "passed":
+        raise RegistryError(f"version {target.version} of {name!r} did not pass the gate")
+    previous = _alias_version(client, name, CHAMPION_ALIAS)
+    record = AuditRecord(
+        model_name=name,
+        version=str(target.version),
+        previous_champion=str(previous.version) if previous is not None else None,
+        promoted_by=promoted_by,
+        reason=reason,
+        promoted_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    client.set_registered_model_alias(name, CHAMPION_ALIAS, record.version)
+    for key in ("promoted_at", "promoted_by", "previous_champion"):
+        client.set_model_version_tag(name, record.version, key, str(getattr(record, key)))
+    client.set_model_version_tag(name, record.version, "promotion_reason", reason)
+    client.set_registered_model_tag(name, "last_promotion", json.dumps(asdict(record)))
+    challenger = _alias_version(client, name, CHALLENGER_ALIAS)
+    if challenger is not None and str(challenger.version) == record.version:
+        client.delete_registered_model_alias(name, CHALLENGER_ALIAS)
+    audit_log = settings.work_dir / "audit" / "promotions.jsonl"
+    audit_log.parent.mkdir(parents=True, exist_ok=True)
+    with audit_log.open("a") as handle:
+        handle.write(json.dumps(asdict(record)) + "\n")
+    return record
