@@ -1,0 +1,189 @@
+"""Partitions on a local path or an object store: read in chunks, write atomically.
+
+Layout: ``<root>/<key>=<YYYY-MM-DD>/`` holds data files and a ``_SUCCESS`` manifest that
+is written last. A run writes into ``<root>/_staging/`` and only then swaps the finished
+directory in place of the old partition, so a rerun replaces (never appends) and a crash
+while writing leaves the previous output as it was. On a local or mounted file system the
+swap is two renames; on an object store, where renames are copies, readers rely on the
+``_SUCCESS`` manifest (see docs/adr/0001-idempotent-partition-writes.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from .errors import InputPartitionMissingError
+
+MANIFEST = "_SUCCESS"
+STAGING = "_staging"
+QUARANTINE = "_quarantine"
+REPORTS = "_reports"
+_SUFFIX = {"parquet": ".parquet", "csv": ".csv"}
+
+
+@dataclass(frozen=True)
+class Location:
+    """A root directory: a file-system object plus the path inside it."""
+
+    fs: pafs.FileSystem
+    path: str
+    local: bool
+
+    @classmethod
+    def parse(cls, uri: str) -> Location:
+        if "://" in uri:
+            fs, path = pafs.FileSystem.from_uri(uri)
+            return cls(fs, path.rstrip("/"), isinstance(fs, pafs.LocalFileSystem))
+        return cls(pafs.LocalFileSystem(), os.path.abspath(uri), True)
+
+    def child(self, *parts: str) -> Location:
+        return Location(self.fs, "/".join([self.path, *parts]), self.local)
+
+    def exists(self) -> bool:
+        return bool(self.fs.get_file_info(self.path).type != pafs.FileType.NotFound)
+
+    def uri(self) -> str:
+        """What Spark or a person would use to address this location."""
+        if self.local:
+            return "file://" + self.path
+        scheme = {"S3FileSystem": "s3a", "GcsFileSystem": "gs"}.get(type(self.fs).__name__, "")
+        return f"{scheme}://{self.path}"
+
+
+def partition_name(key: str, day: date) -> str:
+    return f"{key}={day.isoformat()}"
+
+
+def input_files(location: Location, input_format: str) -> list[str]:
+    """Data files of an input partition, or a clear error when it is missing or empty."""
+    if not location.exists():
+        raise InputPartitionMissingError(
+            f"input partition {location.uri()} does not exist: upstream data is missing or "
+            "late. Rerun this date once it lands (see docs/runbook.md#batchscoringrunlate)."
+        )
+    selector = pafs.FileSelector(location.path, recursive=False)
+    suffix = _SUFFIX[input_format]
+    files = sorted(
+        info.path
+        for info in location.fs.get_file_info(selector)
+        if info.is_file and info.base_name.endswith(suffix) and not info.base_name.startswith(("_", "."))
+    )
+    if not files:
+        raise InputPartitionMissingError(
+            f"input partition {location.uri()} has no {input_format} files: upstream data is "
+            "missing or incomplete."
+        )
+    return files
+
+
+def read_chunks(
+    location: Location, input_format: str, chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    """The partition's rows, at most ``chunk_rows`` at a time, file by file."""
+    for path in input_files(location, input_format):
+        if input_format == "parquet":
+            with location.fs.open_input_file(path) as handle:
+                for batch in pq.ParquetFile(handle).iter_batches(batch_size=chunk_rows):
+                    yield batch.to_pandas()
+        else:
+            with location.fs.open_input_stream(path) as handle:
+                yield from pd.read_csv(handle, chunksize=chunk_rows)
+
+
+class ParquetSink:
+    """Appends chunks to one Parquet file inside a staging directory."""
+
+    def __init__(self, directory: Location, schema: pa.Schema) -> None:
+        self.directory = directory
+        self.schema = schema
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self._writer is None:
+            self.directory.fs.create_dir(self.directory.path, recursive=True)
+            self._writer = pq.ParquetWriter(
+                f"{self.directory.path}/part-00000.parquet", self.schema, filesystem=self.directory.fs
+            )
+        table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
+        self._writer.write_table(table)
+        self.rows += len(frame)
+
+    def close(self) -> None:
+        if self._writer is None:  # no rows at all: still an explicit, empty partition
+            self.write(self.schema.empty_table().to_pandas())
+        assert self._writer is not None
+        self._writer.close()
+
+
+def staging_for(root: Location, partition: str, run_id: str) -> Location:
+    return root.child(STAGING, f"{partition}.{run_id}")
+
+
+def recover(root: Location, partition: str) -> None:
+    """Undo what a run killed in the middle of a swap left behind, then clear its staging."""
+    staging = root.child(STAGING)
+    if not staging.exists():
+        return
+    final = root.child(partition)
+    entries = root.fs.get_file_info(pafs.FileSelector(staging.path, recursive=False))
+    for info in sorted(entries, key=lambda i: i.base_name):
+        if not info.base_name.startswith(partition + "."):
+            continue
+        if info.base_name.endswith(".previous") and not final.exists():
+            root.fs.move(info.path, final.path)
+        else:
+            root.fs.delete_dir(info.path)
+
+
+def discard(directory: Location) -> None:
+    """Remove a staging directory (left over after a failure), and its parent when empty."""
+    if directory.exists():
+        directory.fs.delete_dir(directory.path)
+    parent = directory.path.rsplit("/", 1)[0]
+    if directory.local and os.path.isdir(parent) and not os.listdir(parent):
+        os.rmdir(parent)
+
+
+def commit(staged: Location, final: Location, manifest: dict[str, Any]) -> None:
+    """Replace ``final`` by ``staged`` as one step, the manifest written last."""
+    staged.fs.create_dir(staged.path, recursive=True)
+    with staged.fs.open_output_stream(f"{staged.path}/{MANIFEST}") as handle:
+        handle.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+    final.fs.create_dir(final.path.rsplit("/", 1)[0], recursive=True)
+    if final.local:
+        previous = f"{staged.path}.previous"
+        if final.exists():
+            os.rename(final.path, previous)  # both renames are atomic on one file system
+        os.rename(staged.path, final.path)
+        shutil.rmtree(previous, ignore_errors=True)
+        return
+    # Object stores copy instead of renaming: clear, copy data files, manifest last.
+    final.fs.delete_dir_contents(final.path, missing_dir_ok=True)
+    files = final.fs.get_file_info(pafs.FileSelector(staged.path, recursive=False))
+    for info in sorted(files, key=lambda i: i.base_name == MANIFEST):
+        final.fs.copy_file(info.path, f"{final.path}/{info.base_name}")
+    final.fs.delete_dir(staged.path)
+
+
+def remove(directory: Location) -> None:
+    """Delete a partition (a rerun with no rejected rows clears its old quarantine)."""
+    if directory.exists():
+        directory.fs.delete_dir(directory.path)
+
+
+def read_manifest(directory: Location) -> dict[str, Any]:
+    with directory.fs.open_input_stream(f"{directory.path}/{MANIFEST}") as handle:
+        manifest: dict[str, Any] = json.loads(handle.read())
+    return manifest
