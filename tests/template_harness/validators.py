@@ -559,7 +559,7 @@ def alerts_without_tests(rule_files: Iterable[Path], test_files: Iterable[Path])
     for path in test_files:
         data = yaml.safe_load(path.read_text()) or {}
         for test in data.get("tests") or []:
-            for alert_test in test.get("alert_rule_tests") or []:
+            for alert_test in test.get("alert_rule_test") or []:
                 tested.add(alert_test.get("alertname"))
     missing = sorted({rule["alert"] for rule in alerting_rules(rule_files)} - tested)
     return "\n".join(f"alert {name} has no promtool alert_rule_test" for name in missing)
