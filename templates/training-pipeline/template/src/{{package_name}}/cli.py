@@ -85,7 +85,10 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace], None]]] 
     "featurize": ("split and build features", _step(pipeline.build_features)),
     "train": ("fit the seeded model", _step(pipeline.train_model)),
     "evaluate": ("gate: threshold and current champion", _evaluate),
-    "register": ("log the run; register a passing model as challenger", _step(pipeline.register_model)),
+    "register": (
+        "log the run; register a passing model as challenger",
+        _step(pipeline.register_model),
+    ),
     "card": ("write the model card of the last run", _step(pipeline.model_card)),
     "run-all": ("every step from ingest to card", _run_all),
     "promote": ("make the challenger the champion (explicit, audited)", _promote),

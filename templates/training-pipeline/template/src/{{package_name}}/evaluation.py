@@ -78,7 +78,9 @@ class Evaluation:
         if self.champion_value is not None:
             parts.append(f"champion {self.metric}={self.champion_value:.4f}")
         if not self.meets_threshold:
-            parts.append("below the threshold" if HIGHER_IS_BETTER[self.metric] else "above the maximum")
+            parts.append(
+                "below the threshold" if HIGHER_IS_BETTER[self.metric] else "above the maximum"
+            )
         if not self.beats_champion:
             parts.append("worse than the champion")
         return "; ".join(parts)

@@ -25,9 +25,7 @@ class PipelineMetrics:
         labels = ["model"]
 
         def gauge(name: str, doc: str, extra: tuple[str, ...] = ()) -> Gauge:
-            return Gauge(
-                f"{PREFIX}_{name}", doc, [*labels, *extra], registry=self.registry
-            )
+            return Gauge(f"{PREFIX}_{name}", doc, [*labels, *extra], registry=self.registry)
 
         self.step_duration = gauge(
             "step_duration_seconds", "Wall time of the last run of each step", ("step",)
@@ -59,9 +57,7 @@ class PipelineMetrics:
         self.drift_psi = gauge(
             "feature_drift_psi", "Population stability index per feature", ("feature",)
         )
-        self.drift_detected = gauge(
-            "drift_detected", "1 if any feature drifted past the threshold"
-        )
+        self.drift_detected = gauge("drift_detected", "1 if any feature drifted past the threshold")
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:

@@ -94,7 +94,9 @@ def ingest(settings: Settings, metrics: PipelineMetrics | None = None) -> pd.Dat
     paths.ingest.write_text(json.dumps(lineage, indent=2) + "\n")
     if metrics is not None:
         metrics.rows.labels(settings.model_name, "ingested").set(len(frame))
-    log.info("ingested %d rows from %s (%s)", len(frame), settings.data_uri, lineage["data_fingerprint"])
+    log.info(
+        "ingested %d rows from %s (%s)", len(frame), settings.data_uri, lineage["data_fingerprint"]
+    )
     return frame
 
 
@@ -172,9 +174,9 @@ def register_model(settings: Settings) -> registry.RunRecord:
     reports = sorted(path for path in paths.reports.glob("*") if path.is_file())
     record = registry.record_run(
         settings,
-        model,
-        evaluation,
-        params,
+        model=model,
+        evaluation=evaluation,
+        lineage=params,
         reference=pd.read_parquet(_require(paths.reference, "featurize")),
         input_example=featurize(test_rows.head(5)),
         reports=reports,
@@ -224,7 +226,7 @@ def run_all(settings: Settings) -> registry.RunRecord:
 def _champion_age(settings: Settings, metrics: PipelineMetrics) -> None:
     try:
         promoted = registry.champion_promoted_at(settings)
-    except Exception:  # noqa: BLE001 - metrics must not hide the step's own error
+    except Exception:
         log.warning("could not read the champion's promotion time", exc_info=True)
         return
     if promoted is not None:
@@ -256,7 +258,9 @@ def monitor(settings: Settings, current_uri: str | None = None) -> DriftReport:
             if reference is None:
                 local = Paths(settings.work_dir).reference
                 if not local.exists():
-                    raise PipelineError("no drift reference: promote a champion or run the pipeline")
+                    raise PipelineError(
+                        "no drift reference: promote a champion or run the pipeline"
+                    )
                 reference = pd.read_parquet(local)
             current = featurize(read_table(current_uri or settings.data_uri))
             report = compare(reference, current, settings.drift_threshold)

@@ -21,17 +21,17 @@ from typing import Any
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-import mlflow  # noqa: E402 - telemetry must be off before mlflow is imported
-import mlflow.sklearn  # noqa: E402
-import pandas as pd  # noqa: E402
-from mlflow.exceptions import MlflowException  # noqa: E402
-from mlflow.models import infer_signature  # noqa: E402
-from mlflow.tracking import MlflowClient  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
+import mlflow
+import mlflow.sklearn
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+from sklearn.pipeline import Pipeline
 
-from .config import CHALLENGER_ALIAS, CHAMPION_ALIAS, Settings  # noqa: E402
-from .errors import RegistryError  # noqa: E402
-from .evaluation import Evaluation  # noqa: E402
+from .config import CHALLENGER_ALIAS, CHAMPION_ALIAS, Settings
+from .errors import RegistryError
+from .evaluation import Evaluation
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Types skops may load besides scikit-learn's own: the feature step of this package.
@@ -132,6 +132,7 @@ def serving_requirements() -> list[str]:
 
 def record_run(
     settings: Settings,
+    *,
     model: Pipeline,
     evaluation: Evaluation,
     lineage: dict[str, str],
