@@ -47,7 +47,9 @@ TrustOpt = Annotated[
 
 def _fail(exc: GoldenpathError) -> NoReturn:
     if isinstance(exc, AnswersError):  # one line per bad answer reads better than one long line
-        err.print(f"error: {len(exc.problems)} invalid answer(s), nothing was written:", markup=False)
+        err.print(
+            f"error: {len(exc.problems)} invalid answer(s), nothing was written:", markup=False
+        )
         for name, problem in exc.problems:
             err.print(f"  {name}: {problem}", markup=False)
     else:

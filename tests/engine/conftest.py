@@ -1,0 +1,55 @@
+"""Every engine test runs as a fresh user on a fresh machine: its own HOME (where the
+builtin catalog gets installed), its own config dir, no catalog from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from goldenpath.cli import app
+from goldenpath.services import catalogs
+
+from .catalog_factory import GIT_ENV, bundle_versions
+
+
+@pytest.fixture(autouse=True)
+def fresh_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A new HOME and config dir; git identity only through the environment."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("GOLDENPATH_CATALOG", raising=False)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    return home
+
+
+@pytest.fixture
+def packaged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
+    """Two 'goldenpath releases' whose builtin bundles differ; pick one with ``use``."""
+    old, new = bundle_versions(tmp_path / "packages")
+    monkeypatch.setattr(catalogs, "packaged_bundle", lambda: old)
+    return {"old": old, "new": new}
+
+
+def use_package(monkeypatch: pytest.MonkeyPatch, bundle: Path) -> None:
+    """Pretend the installed goldenpath ships ``bundle`` as its builtin catalog."""
+    monkeypatch.setattr(catalogs, "packaged_bundle", lambda: bundle)
+
+
+@pytest.fixture
+def cli() -> CliRunner:
+    """Runs the real CLI in-process (stdin is not a terminal)."""
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str) -> tuple[int, str]:
+    """Run ``goldenpath args``; returns exit code and combined output."""
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    return result.exit_code, result.output

@@ -1,0 +1,150 @@
+"""``goldenpath new`` end to end with real copier and git, non-interactive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from goldenpath.errors import AnswersError, RenderError, RepositoryError, UsageError
+from goldenpath.services import catalogs
+from goldenpath.services.generate import NewRequest, generate
+
+from .catalog_factory import git, git_catalog, tag_next, write
+from .conftest import invoke
+
+
+def test_new_renders_commits_and_records_a_portable_source(
+    packaged: dict[str, Path], tmp_path: Path, cli: CliRunner
+) -> None:
+    dest = tmp_path / "my-svc"
+    code, output = invoke(cli, "new", "svc", str(dest), "--defaults", "-d", "port=9000")
+    assert code == 0, output
+    assert "make run" in output
+    answers = (dest / ".copier-answers.yml").read_text()
+    assert "_src_path: ~/.goldenpath/catalog/builtin.bundle" in answers
+    assert "_commit: v1.0.0" in answers
+    assert "project_name: my-svc" in answers  # the folder name is the natural default
+    assert "port: 9000" in (dest / "config.yaml").read_text()
+    assert "Owned by team-a." in (dest / "README.md").read_text()
+    assert git(dest, "status", "--porcelain") == ""
+    assert "Initial commit from goldenpath (svc 1.0.0)" in git(dest, "log", "--format=%s")
+
+
+def test_new_json_output_and_version_choice(
+    packaged: dict[str, Path], tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalogs, "packaged_bundle", lambda: packaged["new"])
+    code, output = invoke(
+        cli, "new", "svc", str(tmp_path / "a"), "--defaults", "--version", "1.0.0", "--json"
+    )
+    assert code == 0, output
+    result = json.loads(output)
+    assert result["version"] == "1.0.0"
+    assert result["template"] == "svc"
+    assert not (tmp_path / "a" / "NEW.md").exists()  # that file only exists from 1.1.0
+    code, output = invoke(cli, "new", "svc", str(tmp_path / "b"), "--defaults")
+    assert code == 0
+    assert (tmp_path / "b" / "NEW.md").exists()
+
+
+def test_unknown_version_is_a_clear_error(
+    packaged: dict[str, Path], tmp_path: Path, cli: CliRunner
+) -> None:
+    code, output = invoke(
+        cli, "new", "svc", str(tmp_path / "x"), "--defaults", "--version", "9.9.9"
+    )
+    assert code == 1
+    assert "version 9.9.9 is not in builtin" in output
+    assert not (tmp_path / "x").exists()
+
+
+def test_every_bad_answer_gets_its_own_message_and_nothing_is_written(
+    packaged: dict[str, Path], tmp_path: Path, cli: CliRunner
+) -> None:
+    data_file = tmp_path / "answers.yml"
+    write(data_file, "owner: ''\nport: 80\n")
+    dest = tmp_path / "svc"
+    code, output = invoke(
+        cli,
+        "new",
+        "svc",
+        str(dest),
+        "--defaults",
+        "--data-file",
+        str(data_file),
+        "-d",
+        "project_name=Bad Name",
+        "-d",
+        "colour=red",
+    )
+    assert code == 2
+    for expected in (
+        "project_name: use lowercase",
+        "owner: must not be empty",
+        "port: must be 1024 or more",
+        "colour: no such question",
+    ):
+        assert expected in output
+    assert "Traceback" not in output
+    assert not dest.exists()
+
+
+def test_answers_of_another_template_are_rejected(
+    packaged: dict[str, Path], tmp_path: Path
+) -> None:
+    with pytest.raises(AnswersError) as caught:
+        generate(NewRequest(dest=tmp_path / "j", template="job", data={"port": "9000"}))
+    assert caught.value.problems == [("port", "does not apply to the job template")]
+
+
+def test_non_empty_destination_is_refused(
+    packaged: dict[str, Path], tmp_path: Path, cli: CliRunner
+) -> None:
+    dest = tmp_path / "taken"
+    write(dest / "keep.txt", "mine")
+    code, output = invoke(cli, "new", "svc", str(dest), "--defaults")
+    assert code == 1
+    assert "exists and is not empty" in output
+    assert [p.name for p in dest.iterdir()] == ["keep.txt"]
+
+
+def test_empty_destination_is_fine(packaged: dict[str, Path], tmp_path: Path) -> None:
+    dest = tmp_path / "empty-dir"
+    dest.mkdir()
+    result = generate(NewRequest(dest=dest, template="job"))
+    assert (result.path / "schedule.txt").read_text() == "0 3 * * *\n"
+
+
+def test_without_terminal_and_without_defaults_it_fails_fast(
+    packaged: dict[str, Path], tmp_path: Path, cli: CliRunner
+) -> None:
+    code, output = invoke(cli, "new", "svc", str(tmp_path / "d"))
+    assert code == 2
+    assert "no terminal" in output
+    assert "--defaults" in output
+
+
+def test_a_failure_while_rendering_leaves_no_destination(tmp_path: Path) -> None:
+    catalog = git_catalog(tmp_path / "broken-catalog")
+    write(catalog / "svc/template/broken.txt.jinja", "{% include '_shared/missing.jinja' %}")
+    tag_next(catalog, "1.0.1", "broken on purpose")
+    git(catalog, "log", "--oneline")
+    dest = tmp_path / "out"
+    with pytest.raises(RenderError):
+        generate(NewRequest(dest=dest, template="svc", catalog=str(catalog)))
+    assert not dest.exists()
+    leftovers = [p.name for p in tmp_path.iterdir() if "goldenpath" in p.name]
+    assert leftovers == []
+
+
+def test_unknown_template_is_a_usage_error(packaged: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown template 'web'"):
+        generate(NewRequest(dest=tmp_path / "w", template="web"))
+
+
+def test_missing_parent_folder_is_refused(packaged: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(RepositoryError, match="does not exist"):
+        generate(NewRequest(dest=tmp_path / "no" / "such" / "dir", template="svc"))
