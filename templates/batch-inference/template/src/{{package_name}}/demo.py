@@ -74,12 +74,18 @@ def train_demo_model(config: JobConfig, alias: str = "champion") -> dict[str, An
     from mlflow.models import infer_signature
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    if config.tracking_uri and config.tracking_uri.startswith("sqlite:///"):
-        Path(config.tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     configure_mlflow(config.tracking_uri)
+    store = mlflow.get_tracking_uri()
+    artifact_location = None
+    if store.startswith("sqlite:///"):  # keep artefacts beside the database, not in the cwd
+        folder = Path(store.removeprefix("sqlite:///")).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        artifact_location = (folder / "artifacts").resolve().as_uri()
     features, labels = training_data()
     inputs = build_features(features)
     model = HistGradientBoostingClassifier(max_iter=100, random_state=0).fit(inputs, labels)
+    if mlflow.get_experiment_by_name(DEMO_MODEL_NAME) is None:
+        mlflow.create_experiment(DEMO_MODEL_NAME, artifact_location=artifact_location)
     mlflow.set_experiment(DEMO_MODEL_NAME)
     with mlflow.start_run(run_name="demo-training") as run, tempfile.TemporaryDirectory() as tmp:
         info = mlflow.sklearn.log_model(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,12 @@ def session(master: str | None = None) -> Any:
     if active is not None:
         return active
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Python workers must import this package even when it runs from a source checkout
+    # (tests use pytest's pythonpath); the JVM started below passes PYTHONPATH on to them.
+    source_root = str(Path(__file__).resolve().parents[1])
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if source_root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in [source_root, *paths] if p)
     builder = (
         SparkSession.builder.appName(__package__ or "batch-scoring")
         .config("spark.ui.enabled", "false")
