@@ -91,7 +91,9 @@ def generate(request: NewRequest, confirm: Any = None) -> NewResult:
     with catalogs.open_version(catalog, version) as view:
         choices = answers_service.template_choices(view.config)
         names = [name for _, name in choices]
-        template = request.template
+        data = dict(request.data)
+        template = request.template or data.get("template")
+        data.pop("template", None)
         if template is not None and template not in names and dest is None:
             # `goldenpath new my-svc`: a single argument that is no template is the folder.
             dest, template = Path(template).resolve(), None
@@ -112,9 +114,7 @@ def generate(request: NewRequest, confirm: Any = None) -> NewResult:
                 hint="pass --trust, or list it under 'trusted' in the goldenpath config",
             )
         suggested = {"project_name": dest.name} if dest is not None else {}
-        answers = answers_service.collect(
-            view.config, template, request.data, request.asker, suggested
-        )
+        answers = answers_service.collect(view.config, template, data, request.asker, suggested)
         if confirm is not None and not confirm(answers_service.summary(view.config, answers)):
             raise UsageError("cancelled: nothing was written")
         if dest is None:

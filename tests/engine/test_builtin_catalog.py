@@ -1,0 +1,57 @@
+"""The builtin catalog exactly as the package ships it: every template renders from the
+bundle, and a repository made from the first release updates to the latest one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from goldenpath.services import catalogs
+from goldenpath.versions import Version
+
+from .catalog_factory import git
+from .conftest import invoke
+
+TEMPLATES = ["realtime-inference", "batch-inference", "training-pipeline"]
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_each_builtin_template_renders_from_the_shipped_bundle(
+    template: str, tmp_path: Path, cli: CliRunner
+) -> None:
+    dest = tmp_path / "my-project"
+    code, output = invoke(cli, "new", template, str(dest), "--defaults")
+    assert code == 0, output
+    answers = (dest / ".copier-answers.yml").read_text()
+    assert f"template: {template}" in answers
+    assert "_src_path: ~/.goldenpath/catalog/builtin.bundle" in answers
+    assert (dest / "README.md").is_file()
+    assert (dest / "pyproject.toml").is_file()
+    assert (dest / "src" / "my_project").is_dir()
+    assert git(dest, "status", "--porcelain") == ""
+
+
+def test_first_release_updates_to_the_latest_keeping_local_files(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    shipped = catalogs.versions(catalogs.for_source(catalogs.BUILTIN_SOURCE))
+    if len(shipped) < 2:
+        pytest.skip(f"the package ships only {shipped}: nothing to update to")
+    first, latest = shipped[0], shipped[-1]
+    dest = tmp_path / "my-service"
+    code, output = invoke(
+        cli, "new", "realtime-inference", str(dest), "--defaults", "--version", str(first)
+    )
+    assert code == 0, output
+    (dest / "NOTES.md").write_text("our own notes\n")
+    git(dest, "add", "NOTES.md")
+    git(dest, "commit", "-qm", "our notes")
+
+    code, output = invoke(cli, "update", str(dest), "--json")
+
+    assert code in {0, 3}, output
+    assert f"_commit: v{latest}" in (dest / ".copier-answers.yml").read_text()
+    assert (dest / "NOTES.md").read_text() == "our own notes\n"
+    assert Version.parse(str(latest)) > first
