@@ -56,6 +56,7 @@ def session(master: str | None = None) -> Any:
             builder.master(master or "local[*]")
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "2")
         )
     return builder.getOrCreate()
 
