@@ -227,3 +227,20 @@ def test_install_merges_instead_of_replacing(
     use_package(monkeypatch, packaged["new"])
     catalogs.install_builtin()
     assert sorted(bundles.tags(installed)) == ["v1.0.0", "v1.1.0"]
+
+
+def test_repository_from_a_newer_goldenpath_asks_for_an_upgrade(
+    packaged: dict[str, Path], tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_package(monkeypatch, packaged["new"])
+    repo = tmp_path / "svc"
+    assert invoke(cli, "new", "svc", str(repo), "--defaults")[0] == 0
+    other_home = tmp_path / "old-laptop"
+    other_home.mkdir()
+    monkeypatch.setenv("HOME", str(other_home))
+    use_package(monkeypatch, packaged["old"])  # this machine only has an older goldenpath
+    for command in ("update", "check"):
+        code, output = invoke(cli, command, str(repo))
+        assert code == 1
+        assert "catalog version 1.1.0 is unknown to builtin" in output
+        assert "upgrade goldenpath" in output

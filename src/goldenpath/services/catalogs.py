@@ -155,6 +155,18 @@ def pick(catalog: Catalog, wanted: str | None) -> Version | None:
     return version
 
 
+def require_known(catalog: Catalog, version: Version, known: list[Version]) -> None:
+    """Fail clearly when a repository names a version this machine's catalog lacks."""
+    base = Version(version.major, version.minor, version.patch)
+    if base not in known:
+        hint = (
+            "upgrade goldenpath: this repository was made with a newer catalog"
+            if catalog.builtin
+            else "the catalog no longer has that tag; was it deleted or moved?"
+        )
+        raise CatalogError(f"catalog version {base} is unknown to {catalog.label}", hint=hint)
+
+
 @dataclass
 class CatalogView:
     """What goldenpath reads from one catalog version: questions, templates, changelog."""

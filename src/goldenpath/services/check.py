@@ -62,8 +62,10 @@ def check(path: Path, fail_on: Gap = Gap.PATCH) -> CheckResult:
     try:
         project = project_service.load(path)
         result.template, result.current = project.template, str(project.version)
-        known = catalogs.versions(catalogs.for_source(project.source))
-        latest = known[-1] if known else project.version
+        catalog = catalogs.for_source(project.source)
+        known = catalogs.versions(catalog)
+        catalogs.require_known(catalog, project.version, known)
+        latest = known[-1]
         result.latest = str(latest)
         result.gap = project.version.gap_to(latest)
     except GoldenpathError as exc:

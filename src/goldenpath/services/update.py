@@ -152,7 +152,9 @@ def _update(
             hint="commit or stash your changes first; update never mixes them with its own",
         )
     catalog = catalogs.for_source(project.source)
-    target = _target(catalogs.versions(catalog), project.version, to)
+    known = catalogs.versions(catalog)
+    catalogs.require_known(catalog, project.version, known)
+    target = _target(known, project.version, to)
     result.to_version = str(target)
     if target == project.version:
         return
