@@ -27,13 +27,24 @@ def featurize(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class FeatureBuilder(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """scikit-learn step that applies :func:`featurize` (stateless, so fit learns nothing)."""
+    """scikit-learn step that applies :func:`featurize` (stateless, so fit learns nothing).
+
+    It also accepts a plain 2-D array whose columns are the contract's features in order,
+    which is what a service's fast path passes after checking ``feature_names_in_``.
+    """
 
     def fit(self, frame: pd.DataFrame, target: Any = None) -> FeatureBuilder:
+        self.feature_names_in_ = np.asarray(FEATURES, dtype=object)
+        self.n_features_in_ = len(FEATURES)
         return self
 
-    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return featurize(frame)
+    def transform(self, frame: pd.DataFrame | np.ndarray) -> pd.DataFrame:
+        if isinstance(frame, pd.DataFrame):
+            return featurize(frame)
+        rows = np.asarray(frame, dtype="float64")
+        if rows.ndim != 2 or rows.shape[1] != len(FEATURES):  # noqa: PLR2004 - a matrix
+            raise ValueError(f"expected rows of {len(FEATURES)} features, got shape {rows.shape}")
+        return pd.DataFrame(rows, columns=list(FEATURES))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(FEATURES, dtype=object)

@@ -29,7 +29,7 @@ from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 from sklearn.pipeline import Pipeline
 
-from .config import CHALLENGER_ALIAS, CHAMPION_ALIAS, Settings
+from .config import CHALLENGER_ALIAS, CHAMPION_ALIAS, TASK, Settings
 from .errors import RegistryError
 from .evaluation import Evaluation
 
@@ -40,6 +40,9 @@ TRUSTED_TYPES = [f"{__package__}.features.FeatureBuilder"]
 SERVING_PACKAGES = ("scikit-learn", "pandas", "numpy", "skops")
 ENVIRONMENT_PACKAGES = (*SERVING_PACKAGES, "mlflow", "pandera", "scipy")
 REFERENCE_ARTIFACT = "reference/reference.parquet"
+# What the pyfunc model returns: class probabilities for a classifier (one column per
+# class, like the realtime-inference service expects), the prediction for a regressor.
+PREDICT_FN = "predict_proba" if TASK == "classification" else "predict"
 
 
 @dataclass(frozen=True)
@@ -175,12 +178,15 @@ def record_run(
             info = mlflow.sklearn.log_model(
                 model,
                 name="model",
-                signature=infer_signature(input_example, model.predict(input_example)),
+                signature=infer_signature(
+                    input_example, getattr(model, PREDICT_FN)(input_example)
+                ),
                 input_example=input_example,
                 pip_requirements=serving_requirements(),
                 code_paths=[str(PACKAGE_DIR)],
                 registered_model_name=settings.model_name,
                 skops_trusted_types=TRUSTED_TYPES,
+                pyfunc_predict_fn=PREDICT_FN,
             )
             version = str(info.registered_model_version)
             for key, value in {
