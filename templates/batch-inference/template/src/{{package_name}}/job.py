@@ -136,7 +136,7 @@ def run_partition(
         discard(staged)
         discard(staged_quarantine)
         metrics.finished_at = time.time()
-        write_run_metrics(metrics, config.metrics_dir)
+        write_run_metrics(metrics, config.metrics_dir, config.pushgateway_url)
 
 
 def _write_report(root: Location, partition: str, run_id: str, report: dict[str, Any]) -> None:

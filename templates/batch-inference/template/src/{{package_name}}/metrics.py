@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from prometheus_client import CollectorRegistry, write_to_textfile
+from prometheus_client import (
+    CollectorRegistry,
+    push_to_gateway,
+    pushadd_to_gateway,
+    write_to_textfile,
+)
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -126,8 +131,11 @@ class _RunCollector(Collector):
         yield info
 
 
-def write_run_metrics(run: RunMetrics, metrics_dir: str) -> str:
-    """Write ``<metrics_dir>/<job>.prom`` atomically; keeps the last success time across runs."""
+def write_run_metrics(run: RunMetrics, metrics_dir: str, pushgateway_url: str | None = None) -> str:
+    """Write ``<metrics_dir>/<job>.prom`` atomically (and push it when a Pushgateway is set).
+
+    The last success time is kept across runs in a small state file beside it.
+    """
     os.makedirs(metrics_dir, exist_ok=True)
     state_path = os.path.join(metrics_dir, f"{run.job}.state.json")
     last_success: float | None = None
@@ -144,4 +152,9 @@ def write_run_metrics(run: RunMetrics, metrics_dir: str) -> str:
     registry.register(_RunCollector(run, last_success))
     path = os.path.join(metrics_dir, f"{run.job}.prom")
     write_to_textfile(path, registry)
+    if pushgateway_url:
+        # A success replaces the job's group; a failure only overwrites the metrics it
+        # carries, so the gateway keeps the last success time (pods keep no state).
+        push = push_to_gateway if run.success else pushadd_to_gateway
+        push(pushgateway_url, job="batch_scoring", registry=registry, grouping_key={"batch_job": run.job})
     return path
