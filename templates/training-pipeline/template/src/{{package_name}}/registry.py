@@ -93,8 +93,8 @@ def _experiment_id(client: MlflowClient, settings: Settings) -> str:
 
 
 def git_commit() -> str:
-    """The commit the code came from (CI variables first, then git, else 'unknown')."""
-    for variable in ("GITHUB_SHA", "CI_COMMIT_SHA"):
+    """The commit the code came from (image/CI variables first, then git, else 'unknown')."""
+    for variable in ("GIT_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA"):
         if os.environ.get(variable):
             return os.environ[variable]
     try:
