@@ -67,6 +67,10 @@ def _run_all(settings: Settings, _: argparse.Namespace) -> None:
 
 def _ct(settings: Settings, args: argparse.Namespace) -> None:
     record = pipeline.continuous_training(settings, args.force, args.current)
+    if args.version_file is not None:
+        # CI reads the registered version from here to offer it for promotion.
+        args.version_file.parent.mkdir(parents=True, exist_ok=True)
+        args.version_file.write_text(record.version or "" if record else "")
     print(f"registered {record.model_uri} as challenger" if record else "no retraining needed")
 
 
@@ -113,6 +117,9 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("--current", help="recent data to compare (default: data source)")
         if name == "ct":
             command.add_argument("--force", action="store_true", help="retrain even without drift")
+            command.add_argument(
+                "--version-file", type=Path, help="write the registered version (or nothing) here"
+            )
         if name == "demo-data":
             command.add_argument("--output", help="file to write (default: the data path)")
     return root
