@@ -47,7 +47,8 @@ FEATURE_UPPER_BOUNDS: dict[str, float] = {
     "worst_concavity": 3.8,
     "worst_concave_points": 0.88,
     "worst_symmetry": 2.0,
-    "worst_fractal_dimension": 0.63,}
+    "worst_fractal_dimension": 0.63,
+}
 FEATURES: tuple[str, ...] = tuple(FEATURE_UPPER_BOUNDS)
 INPUT_COLUMNS: tuple[str, ...] = (ID_COLUMN, *FEATURES)
 
@@ -70,16 +71,19 @@ def input_schema() -> pa.DataFrameSchema:
 
 def output_schema() -> pa.DataFrameSchema:
     """Rules every scored chunk must meet before it is written (a failure is a bug)."""
-    text = {"nullable": False, "checks": pa.Check.str_length(min_value=1)}
+
+    def text() -> pa.Column:
+        return pa.Column(str, checks=pa.Check.str_length(min_value=1), nullable=False)
+
     return pa.DataFrameSchema(
         {
             ID_COLUMN: pa.Column("int64", nullable=False, unique=True),
             SCORE_COLUMN: pa.Column(
                 "float64", checks=[pa.Check.ge(0.0), pa.Check.le(1.0)], nullable=False
             ),
-            "model_name": pa.Column(str, **text),
-            "model_version": pa.Column(str, **text),
-            "run_id": pa.Column(str, **text),
+            "model_name": text(),
+            "model_version": text(),
+            "run_id": text(),
             "scored_at": pa.Column("datetime64[us, UTC]", nullable=False),
         },
         strict=True,

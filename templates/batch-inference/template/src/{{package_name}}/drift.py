@@ -62,7 +62,9 @@ class DriftAccumulator:
             total = counts.sum()
             if total == 0:
                 continue
-            expected = np.clip(np.asarray(self.reference["features"][name]["expected"]), _EPSILON, None)
+            expected = np.clip(
+                np.asarray(self.reference["features"][name]["expected"]), _EPSILON, None
+            )
             actual = np.clip(counts / total, _EPSILON, None)
             psi[name] = round(float(np.sum((actual - expected) * np.log(actual / expected))), 6)
         worst = max(psi.values(), default=0.0)

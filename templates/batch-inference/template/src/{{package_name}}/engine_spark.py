@@ -67,7 +67,10 @@ def _read(spark: Any, job: PartitionJob) -> Any:
     from .storage import input_files
 
     files = input_files(job.source, job.config.input_format)  # clear error when missing
-    paths = [f"file://{p}" if job.source.local else job.source.uri().split("://")[0] + "://" + p for p in files]
+    paths = [
+        f"file://{p}" if job.source.local else job.source.uri().split("://")[0] + "://" + p
+        for p in files
+    ]
     if job.config.input_format == "parquet":
         frame = spark.read.parquet(*paths)
     else:
@@ -114,7 +117,9 @@ def score_partition(job: PartitionJob) -> EngineOutcome:
                 check_output(scored, schema)
                 yield scored
 
-        valid.mapInPandas(score, _OUTPUT_DDL).write.mode("overwrite").parquet(job.staged_output.uri())
+        valid.mapInPandas(score, _OUTPUT_DDL).write.mode("overwrite").parquet(
+            job.staged_output.uri()
+        )
         written = spark.read.parquet(job.staged_output.uri())
         scores = _score_histogram(written)
         drift = _drift(valid, model.drift_reference) if model.drift_reference else None
@@ -135,13 +140,19 @@ def _score_histogram(written: Any) -> ScoreHistogram:
         for batch in batches:
             histogram.add(batch[SCORE_COLUMN].to_numpy(dtype="float64"))
         yield pd.DataFrame(
-            {"bucket": np.arange(len(SCORE_BUCKETS)), "count": histogram.counts,
-             "total": histogram.total, "sum": histogram.sum}
+            {
+                "bucket": np.arange(len(SCORE_BUCKETS)),
+                "count": histogram.counts,
+                "total": histogram.total,
+                "sum": histogram.sum,
+            }
         )
 
-    parts = written.select(SCORE_COLUMN).mapInPandas(
-        partial, "bucket long, count long, total long, sum double"
-    ).toPandas()
+    parts = (
+        written.select(SCORE_COLUMN)
+        .mapInPandas(partial, "bucket long, count long, total long, sum double")
+        .toPandas()
+    )
     histogram = ScoreHistogram()
     for _, part in parts.groupby(parts.index // len(SCORE_BUCKETS)):
         other = ScoreHistogram()

@@ -21,7 +21,17 @@ from .errors import JobError, TooManyRejectedRowsError
 from .metrics import RunMetrics, write_run_metrics
 from .model import LoadedModel, load_model
 from .scoring import Lineage
-from .storage import QUARANTINE, REPORTS, Location, commit, discard, partition_name, recover, remove, staging_for
+from .storage import (
+    QUARANTINE,
+    REPORTS,
+    Location,
+    commit,
+    discard,
+    partition_name,
+    recover,
+    remove,
+    staging_for,
+)
 
 log = logging.getLogger(__name__)
 

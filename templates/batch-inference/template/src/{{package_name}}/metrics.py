@@ -99,10 +99,14 @@ class _RunCollector(Collector):
                 self.last_success,
             )
         yield gauge(
-            "last_run_duration_seconds", "Wall time of the last run", run.finished_at - run.started_at
+            "last_run_duration_seconds",
+            "Wall time of the last run",
+            run.finished_at - run.started_at,
         )
         yield gauge("last_run_rows_in", "Input rows read by the last run", run.rows_in)
-        yield gauge("last_run_rows_scored", "Rows scored and written by the last run", run.rows_scored)
+        yield gauge(
+            "last_run_rows_scored", "Rows scored and written by the last run", run.rows_scored
+        )
         yield gauge("last_run_rows_rejected", "Rows quarantined by the last run", run.rows_rejected)
         cumulative = np.cumsum(run.scores.counts)
         buckets = [(str(b), float(c)) for b, c in zip(SCORE_BUCKETS, cumulative, strict=True)]
@@ -121,7 +125,9 @@ class _RunCollector(Collector):
             for feature, value in sorted(run.drift["psi"].items()):
                 psi.add_metric([*values, feature], value)
             yield psi
-            yield gauge("drift_max_psi", "Largest feature PSI of the last run", run.drift["max_psi"])
+            yield gauge(
+                "drift_max_psi", "Largest feature PSI of the last run", run.drift["max_psi"]
+            )
         info = GaugeMetricFamily(
             f"{PREFIX}_last_run_info",
             "Partition and model of the last run (value is always 1)",
@@ -156,5 +162,10 @@ def write_run_metrics(run: RunMetrics, metrics_dir: str, pushgateway_url: str | 
         # A success replaces the job's group; a failure only overwrites the metrics it
         # carries, so the gateway keeps the last success time (pods keep no state).
         push = push_to_gateway if run.success else pushadd_to_gateway
-        push(pushgateway_url, job="batch_scoring", registry=registry, grouping_key={"batch_job": run.job})
+        push(
+            pushgateway_url,
+            job="batch_scoring",
+            registry=registry,
+            grouping_key={"batch_job": run.job},
+        )
     return path

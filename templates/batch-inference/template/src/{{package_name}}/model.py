@@ -41,7 +41,7 @@ def to_scores(raw: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
     if isinstance(raw, pd.DataFrame):
         raw = raw["score"] if "score" in raw.columns else raw.iloc[:, -1]
     values = np.asarray(raw, dtype="float64")
-    if values.ndim == 2:  # noqa: PLR2004 - a probability matrix
+    if values.ndim == 2:
         values = values[:, -1]
     return values
 
@@ -65,7 +65,9 @@ def load_model(model_uri: str, tracking_uri: str | None = None) -> LoadedModel:
     configure_mlflow(tracking_uri)
     match = _REGISTRY_URI.match(model_uri)
     if match is None:
-        raise JobError(f"model URI {model_uri!r} is not models:/<name>@<alias> or models:/<name>/<version>")
+        raise JobError(
+            f"model URI {model_uri!r} is not models:/<name>@<alias> or models:/<name>/<version>"
+        )
     client = mlflow.MlflowClient()
     name = match["name"]
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from .contract import ID_COLUMN, OUTPUT_COLUMNS, SCORE_COLUMN
@@ -24,7 +25,9 @@ class Lineage:
 
 def score_chunk(valid: pd.DataFrame, model: LoadedModel, lineage: Lineage) -> pd.DataFrame:
     """One output row per valid input row: id, score and the lineage columns."""
-    scores = model.predict_scores(build_features(valid)) if len(valid) else []
+    scores = (
+        model.predict_scores(build_features(valid)) if len(valid) else np.empty(0, dtype="float64")
+    )
     out = pd.DataFrame(
         {
             ID_COLUMN: valid[ID_COLUMN].to_numpy(dtype="int64"),

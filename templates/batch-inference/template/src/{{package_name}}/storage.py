@@ -77,7 +77,9 @@ def input_files(location: Location, input_format: str) -> list[str]:
     files = sorted(
         info.path
         for info in location.fs.get_file_info(selector)
-        if info.is_file and info.base_name.endswith(suffix) and not info.base_name.startswith(("_", "."))
+        if info.is_file
+        and info.base_name.endswith(suffix)
+        and not info.base_name.startswith(("_", "."))
     )
     if not files:
         raise InputPartitionMissingError(
@@ -87,9 +89,7 @@ def input_files(location: Location, input_format: str) -> list[str]:
     return files
 
 
-def read_chunks(
-    location: Location, input_format: str, chunk_rows: int
-) -> Iterator[pd.DataFrame]:
+def read_chunks(location: Location, input_format: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """The partition's rows, at most ``chunk_rows`` at a time, file by file."""
     for path in input_files(location, input_format):
         if input_format == "parquet":
@@ -114,7 +114,9 @@ class ParquetSink:
         if self._writer is None:
             self.directory.fs.create_dir(self.directory.path, recursive=True)
             self._writer = pq.ParquetWriter(
-                f"{self.directory.path}/part-00000.parquet", self.schema, filesystem=self.directory.fs
+                f"{self.directory.path}/part-00000.parquet",
+                self.schema,
+                filesystem=self.directory.fs,
             )
         table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
         self._writer.write_table(table)
@@ -123,8 +125,8 @@ class ParquetSink:
     def close(self) -> None:
         if self._writer is None:  # no rows at all: still an explicit, empty partition
             self.write(self.schema.empty_table().to_pandas())
-        assert self._writer is not None
-        self._writer.close()
+        if self._writer is not None:
+            self._writer.close()
 
 
 def staging_for(root: Location, partition: str, run_id: str) -> Location:

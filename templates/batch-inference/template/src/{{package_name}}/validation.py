@@ -67,7 +67,12 @@ def split_valid(chunk: pd.DataFrame) -> Split:
         if len(row_cases) < len(cases):
             table_level = cases[cases["index"].isna()]
             detail = "; ".join(
-                sorted({f"{c}: {k}" for c, k in zip(table_level["column"], table_level["check"], strict=True)})
+                sorted(
+                    {
+                        f"{c}: {k}"
+                        for c, k in zip(table_level["column"], table_level["check"], strict=True)
+                    }
+                )
             )
             raise InputSchemaError(f"input breaks the data contract: {detail}") from exc
         described = row_cases["column"].astype(str) + ": " + row_cases["check"].astype(str)
