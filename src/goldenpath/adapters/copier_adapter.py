@@ -7,6 +7,8 @@ already, so copier only renders and merges.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,25 +25,32 @@ def _trust_error(source: str) -> CatalogError:
     )
 
 
-def copy(source: str, dst: Path, data: dict[str, Any], vcs_ref: str | None, trust: bool) -> None:
-    """Render ``source`` at ``vcs_ref`` into the empty folder ``dst``."""
+@contextmanager
+def _copier_errors(source: str, what: str) -> Iterator[None]:
+    """Copier's exceptions as goldenpath errors; its warnings stay out of the user's way."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            run_copy(
-                source,
-                dst,
-                data=data,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                vcs_ref=vcs_ref,
-                unsafe=trust,
-            )
+            yield
     except UnsafeTemplateError as exc:
         raise _trust_error(source) from exc
     except (CopierError, UserMessageError, ValueError, OSError) as exc:
-        raise RenderError(f"rendering failed: {_one_line(exc)}") from exc
+        raise RenderError(f"{what} failed: {_one_line(exc)}") from exc
+
+
+def copy(source: str, dst: Path, data: dict[str, Any], vcs_ref: str | None, trust: bool) -> None:
+    """Render ``source`` at ``vcs_ref`` into the empty folder ``dst``."""
+    with _copier_errors(source, "rendering"):
+        run_copy(
+            source,
+            dst,
+            data=data,
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            vcs_ref=vcs_ref,
+            unsafe=trust,
+        )
 
 
 def update(
@@ -53,24 +62,18 @@ def update(
     source: str,
 ) -> None:
     """3-way update of ``dst`` to ``vcs_ref`` keeping the recorded answers."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_update(
-                dst,
-                data=data,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                vcs_ref=vcs_ref,
-                conflict=conflict,
-                unsafe=trust,
-                skip_answered=True,
-            )
-    except UnsafeTemplateError as exc:
-        raise _trust_error(source) from exc
-    except (CopierError, UserMessageError, ValueError, OSError) as exc:
-        raise RenderError(f"update failed: {_one_line(exc)}") from exc
+    with _copier_errors(source, "update"):
+        run_update(
+            dst,
+            data=data,
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            vcs_ref=vcs_ref,
+            conflict=conflict,
+            unsafe=trust,
+            skip_answered=True,
+        )
 
 
 def _one_line(exc: BaseException) -> str:

@@ -134,11 +134,15 @@ def versions(catalog: Catalog) -> list[Version]:
 
 def pick(catalog: Catalog, wanted: str | None) -> Version | None:
     """The version to render: ``wanted`` if released, else the latest (None: unversioned)."""
-    known = versions(catalog)
     if not catalog.versioned:
         if wanted:
             raise CatalogError(f"{catalog.label} is not versioned; --version cannot apply")
         return None
+    return select(catalog, versions(catalog), wanted)
+
+
+def select(catalog: Catalog, known: list[Version], wanted: str | None) -> Version:
+    """``wanted`` when it is a released version of ``catalog``, the latest when None."""
     if not known:
         raise CatalogError(f"{catalog.label} has no vX.Y.Z release tag")
     if wanted is None:

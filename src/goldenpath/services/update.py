@@ -100,24 +100,12 @@ def _has_markers(file: Path) -> bool:
         return False
 
 
-def _target(known: list[Version], current: Version, wanted: str | None) -> Version:
-    if wanted is None:
-        return known[-1] if known else current
-    try:
-        target = Version.parse(wanted)
-    except ValueError as exc:
-        raise RepositoryError(str(exc)) from exc
-    if target not in known:
-        raise RepositoryError(
-            f"version {target} is not in the catalog",
-            hint="released: " + ", ".join(str(v) for v in known),
-        )
+def _refuse_downgrade(current: Version, target: Version) -> None:
     if target < current:
         raise RepositoryError(
             f"refusing to downgrade from {current} to {target}",
             hint="updates only move forward; restore an older commit with git instead",
         )
-    return target
 
 
 def update(
@@ -154,7 +142,8 @@ def _update(
     catalog = catalogs.for_source(project.source)
     known = catalogs.versions(catalog)
     catalogs.require_known(catalog, project.version, known)
-    target = _target(known, project.version, to)
+    target = catalogs.select(catalog, known, to)
+    _refuse_downgrade(project.version, target)
     result.to_version = str(target)
     if target == project.version:
         return
