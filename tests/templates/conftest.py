@@ -20,6 +20,11 @@ from template_harness.cases import Case, all_cases
 from template_harness.render import CopieSession, Renderer, case_params
 from template_harness.tools import ToolMissing
 
+try:  # pytest >= 9.2 keeps node ids as structured objects
+    from _pytest.nodeid import NodeId
+except ImportError:  # pragma: no cover
+    NodeId = None  # type: ignore[assignment,misc]
+
 
 def in_ci() -> bool:
     """CI sets ``CI`` (GitHub Actions and GitLab both set ``CI=true``)."""
@@ -47,6 +52,32 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         return (yield)
     except ToolMissing as exc:
         tool_missing(str(exc))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Generator[None, None, None]:
+    """Group every test of a case on one worker under ``--dist loadgroup``.
+
+    Before the other hooks: marks given in a fixture's ``params`` do not reach xdist, so
+    ``xdist_group(case.id)`` is added here from the ``case`` parameter, however the test
+    got it. After them: pytest-xdist 3.8 tags a grouped item by setting ``item._nodeid``
+    to ``<id>@<group>``, but pytest 9.2 builds ``item.nodeid`` from ``item._id``, so the
+    tag would be lost and each worker would render every case; the tag is copied to where
+    pytest reads it (a no-op on versions where the tag already shows in ``item.nodeid``).
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        case = callspec.params.get("case") if callspec else None
+        if isinstance(case, Case) and not any(
+            mark.args == (case.id,) for mark in item.iter_markers("xdist_group")
+        ):
+            item.add_marker(pytest.mark.xdist_group(case.id))
+    result = yield
+    for item in items:
+        tagged = item.__dict__.get("_nodeid")
+        if NodeId is not None and isinstance(tagged, str) and item.nodeid != tagged:
+            item._id = NodeId.parse(tagged)  # type: ignore[attr-defined]
+    return result
 
 
 @pytest.fixture(scope="session")
