@@ -1,0 +1,307 @@
+"""Checks specific to the realtime-inference template, on top of the generic validators.
+
+- A generated service really serves: started with uvicorn on 127.0.0.1 (shared env
+  .venv-gen), it becomes ready, answers /v1/predict, and exports every metric name the
+  alert rules and the Grafana dashboard use; SIGTERM stops it cleanly.
+- Answers reach every artifact that depends on them: SLOs in the alert thresholds and the
+  latency histogram buckets, the feature list in the request schema, the rollout choice in
+  the Kubernetes files, the classification in the log redaction default, the model URI in
+  the configuration.
+- The rollout script is shellcheck-clean; the questions refuse answers that would render a
+  broken service.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from copier import run_copy
+from template_harness import tools
+from template_harness import validators as v
+from template_harness.cases import Case, cases_for
+from template_harness.render import Renderer, case_params
+
+T = "realtime-inference"
+CASES = cases_for(T)
+SERVED_CASE = next(case for case in CASES if case.answers.get("model_source", "demo") == "demo")
+READY_TIMEOUT = 120.0
+
+pytestmark = pytest.mark.slow
+
+
+def _answers(project: Path) -> dict[str, Any]:
+    answers: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return answers
+
+
+def _package(project: Path) -> Path:
+    return next(path.parent for path in (project / "src").glob("*/app.py"))
+
+
+def _module_constant(path: Path, name: str) -> Any:
+    """A literal constant assigned at module level (FEATURE_NAMES, LATENCY_BUCKETS, ...)."""
+    for node in ast.parse(path.read_text()).body:
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            targets = [node.target.id]
+        if name in targets and node.value is not None:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{name} not assigned in {path}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _post_json(url: str, body: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.status, json.loads(response.read()), dict(response.headers)
+
+
+def _example_body(answers: dict[str, Any]) -> dict[str, Any]:
+    zero = {"float": 0.5, "int": 1, "str": "a", "bool": True}
+    features = answers.get("features") or [{"name": n, "type": "float"} for n in DEMO_FEATURES]
+    return {"instances": [{f["name"]: zero[f["type"]] for f in features}] * 2}
+
+
+DEMO_FEATURES: list[str] = []  # filled from the render's schemas.py when answers omit them
+
+
+def _exported_metric_names(exposition: str) -> set[str]:
+    names = set()
+    for line in exposition.splitlines():
+        if line.startswith("# TYPE "):
+            names.add(line.split()[2])
+        elif line and not line.startswith("#"):
+            names.add(re.split(r"[{ ]", line, maxsplit=1)[0])
+    return names
+
+
+def _queried_metric_names(project: Path) -> set[str]:
+    """Metric names used by the alert rules (recording rules' outputs excluded) and panels."""
+    names: set[str] = set()
+    rule_files = v.find_prometheus_rules(project)
+    recorded = set()
+    for path in rule_files:
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                names |= v.promql_metric_names(rule["expr"])
+                if "record" in rule:
+                    recorded.add(rule["record"])
+    for path in v.find_grafana_dashboards(project):
+        for expr in v.dashboard_exprs(json.loads(path.read_text())).values():
+            names |= v.promql_metric_names(v.substitute_grafana_variables(expr))
+    return names - recorded
+
+
+# ------------------------------------------------------------------- a live service
+
+
+@pytest.fixture(scope="module")
+def served(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The render of SERVED_CASE running under uvicorn on a free loopback port."""
+    project = renderer(SERVED_CASE)
+    python = tools.gen_python()
+    package = _package(project).name
+    store = tmp_path_factory.mktemp("mlflow-store")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(project / "src"),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "OMP_NUM_THREADS": "1",
+    }
+    trained = subprocess.run(
+        [python, "-m", f"{package}.demo_model", "--store", store],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    port = _free_port()
+    prefix = package.upper() + "_"
+    env |= {
+        f"{prefix}MLFLOW_TRACKING_URI": f"sqlite:///{store / 'mlflow.db'}",
+        f"{prefix}HOST": "127.0.0.1",
+        f"{prefix}PORT": str(port),
+        f"{prefix}GRACEFUL_SHUTDOWN_SECONDS": "5",
+    }
+    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
+    server = subprocess.Popen(
+        [python, "-m", package], cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            assert server.poll() is None, f"server exited: {Path(log.name).read_text()[-3000:]}"
+            try:
+                if _get(f"{base}/readyz", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"not ready in {READY_TIMEOUT} s: {Path(log.name).read_text()[-3000:]}")
+        yield project, base, server
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=10)
+        log.close()
+
+
+def test_live_service_predicts_and_exports_every_queried_metric(served: Any) -> None:
+    project, base, _ = served
+    DEMO_FEATURES[:] = _module_constant(_package(project) / "schemas.py", "FEATURE_NAMES")
+    status, body, headers = _post_json(f"{base}/v1/predict", _example_body(_answers(project)))
+    assert status == 200
+    assert len(body["predictions"]) == 2
+    assert body["model_version"] == headers["x-model-version"]
+    assert body["request_id"] == headers["x-request-id"]
+    assert _get(f"{base}/healthz")[0] == 200
+    status, metrics = _get(f"{base}/metrics")
+    assert status == 200
+    exported = _exported_metric_names(metrics.decode())
+    queried = _queried_metric_names(project)
+    assert queried, "no metric names found in the alert rules and dashboard"
+    missing = sorted(name for name in queried if name not in exported)
+    assert not missing, f"queried by alerts/dashboard but not exported: {missing}"
+
+
+def test_live_service_stops_cleanly_on_sigterm(served: Any) -> None:
+    _, base, server = served
+    assert _get(f"{base}/readyz")[0] == 200
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0
+
+
+# ------------------------------------------------------------- answers reach artifacts
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_slo_answers_drive_alerts_and_buckets(project: Path) -> None:
+    answers = _answers(project)
+    alerts = (project / "monitoring/prometheus/alerts.yml").read_text()
+    threshold = str(float(answers["slo_latency_p99_ms"]) / 1000)
+    assert f'le="{threshold}"' in alerts
+    buckets = _module_constant(_package(project) / "metrics.py", "LATENCY_BUCKETS")
+    assert float(threshold) in buckets, "the latency SLO threshold must be a histogram bound"
+    budget = round(1 - float(answers["slo_availability"]) / 100, 6)
+    assert f"(14.4 * {budget:g})" in alerts or f"(14.4 * {budget})" in alerts
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_features_become_the_request_schema(case: Case, project: Path) -> None:
+    names = _module_constant(_package(project) / "schemas.py", "FEATURE_NAMES")
+    features = case.answers.get("features")
+    if features is not None:
+        assert list(names) == [f["name"] for f in features]
+    else:
+        assert len(names) == 30, "the demo model's 30 breast-cancer features"
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_rollout_choice_decides_the_deployments(project: Path) -> None:
+    rollout = _answers(project)["rollout"]
+    present = {p.name for p in (project / "deploy/k8s").glob("deployment-*.yaml")}
+    expected = {
+        "canary": {"deployment-stable.yaml", "deployment-canary.yaml"},
+        "blue-green": {"deployment-blue.yaml", "deployment-green.yaml"},
+    }[rollout]
+    assert present == expected
+    service = yaml.safe_load((project / "deploy/k8s/service.yaml").read_text())
+    assert ("track" in service["spec"]["selector"]) == (rollout == "blue-green")
+    assert os.access(project / "deploy/rollout.sh", os.X_OK), "rollout.sh must be executable"
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_classification_and_model_uri_reach_the_configuration(project: Path) -> None:
+    answers = _answers(project)
+    config = yaml.safe_load((project / "deploy/k8s/configmap.yaml").read_text())["data"]
+    prefix = answers["package_name"].upper() + "_"
+    redact = answers["data_classification"] in {"confidential", "pii"}
+    assert config[f"{prefix}LOG_REDACT"] == ("true" if redact else "false")
+    source = (_package(project) / "config.py").read_text()
+    assert f"default={redact}," in source
+    expected_uri = (
+        answers.get("mlflow_model_uri") or f"models:/{answers['project_name']}-demo@champion"
+    )
+    assert config[f"{prefix}MODEL_URI"] == expected_uri
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_rollout_script_is_shellcheck_clean(project: Path) -> None:
+    shellcheck = tools.find_tool("shellcheck", hint="apt-get install shellcheck")
+    result = tools.run([shellcheck, "deploy/rollout.sh"], cwd=project)
+    assert result.returncode == 0, tools.output_of(result)
+
+
+# ------------------------------------------------------------------ question validation
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        (
+            {"model_source": "mlflow", "mlflow_model_uri": "models:/fraud/3"},
+            "models:/<name>@<alias>",
+        ),
+        (
+            {"model_source": "mlflow", "features": [{"name": "Amount", "type": "float"}]},
+            "snake_case",
+        ),
+        ({"model_source": "mlflow", "features": [{"name": "class", "type": "float"}]}, "keyword"),
+        ({"model_source": "mlflow", "features": [{"name": "a", "type": "decimal"}]}, "float, int"),
+        (
+            {"model_source": "mlflow", "features": [{"name": "a", "type": "int"}] * 2},
+            "appears twice",
+        ),
+        ({"slo_availability": 100}, "error budget"),
+        ({"slo_latency_p99_ms": 1}, "between 5"),
+    ],
+)
+def test_questions_refuse_broken_answers(
+    answers: dict[str, Any], message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_copy(
+            str(tools.TEMPLATES_DIR),
+            tmp_path / "out",
+            data={"template": T, **answers},
+            defaults=True,
+            unsafe=False,
+            quiet=True,
+            vcs_ref="HEAD",
+        )
