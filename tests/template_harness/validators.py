@@ -161,6 +161,9 @@ _GO_TEMPLATE = re.compile(r"\{\{-?\s*(?:[.$]|[a-zA-Z]+\s+[.$\"(])[^{}]*?-?\}\}")
 _GITHUB_EXPRESSION = re.compile(r"\$\{\{[^{}]*\}\}")
 # Grafana legend formats interpolate series labels: `{{route}}`, `{{ status_code }}`.
 _GRAFANA_LEGEND_LABEL = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
+# In Python, `{{` escapes a brace in f-strings and str.format (`f"{{model={name}}}"`); it is
+# a leftover only when it wraps a Jinja-style expression such as `{{ package_name }}`.
+_PYTHON_BRACE_ESCAPE = re.compile(r"\{\{(?!\s*[A-Za-z_][\w.]*\s*(?:\|[^{}]*)?\}\})")
 _JINJA_STATEMENT = re.compile(r"\{%")
 # `{#` opens a Jinja comment, except in `${#var}` (shell length) and a Markdown heading id
 # `{#anchor}`.
@@ -189,18 +192,23 @@ def _jinja_in_json(data: Any, where: str) -> Iterator[str]:
         yield f"{where}: {data!r}"
 
 
-def leftover_jinja_in_text(text: str, *, github_file: bool = False) -> list[str]:
+def leftover_jinja_in_text(
+    text: str, *, github_file: bool = False, python_file: bool = False
+) -> list[str]:
     """Lines of ``text`` that still hold Jinja markup, as ``"<line>: <text>"``.
 
     The rule: ``{%`` is always a leftover; ``{#`` is, unless it is ``${#var}`` or a Markdown
     ``{#anchor}``; ``{{`` is, unless it opens a GitHub Actions ``${{ }}`` expression (in a
     file under ``.github/``) or a Go-template action that starts with ``.``/``$`` or applies
-    a function to one (Prometheus annotations, ``docker --format``).
+    a function to one (Prometheus annotations, ``docker --format``), or is a Python brace
+    escape (in a ``.py`` file, unless it wraps a Jinja-style ``{{ name }}`` expression).
     """
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
         rest = _GITHUB_EXPRESSION.sub("", line) if github_file else line
         rest = _GO_TEMPLATE.sub("", rest)
+        if python_file:
+            rest = _PYTHON_BRACE_ESCAPE.sub("", rest)
         if _OPEN.search(rest) or _JINJA_STATEMENT.search(rest) or _JINJA_COMMENT.search(rest):
             problems.append(f"{number}: {line.strip()}")
     return problems
@@ -228,7 +236,10 @@ def leftover_jinja(root: Path) -> str:
             continue
         github_file = rel.startswith(".github/")
         problems.extend(
-            f"{rel}:{hit}" for hit in leftover_jinja_in_text(text, github_file=github_file)
+            f"{rel}:{hit}"
+            for hit in leftover_jinja_in_text(
+                text, github_file=github_file, python_file=path.suffix == ".py"
+            )
         )
     return "\n".join(problems)
 

@@ -30,6 +30,8 @@ def write(path: Path, text: str) -> Path:
         ("README.md", "# {{ project_name }}\n"),
         ("Makefile", "{% if cloud == 'aws' %}\ndeploy:\n{% endif %}\n"),
         ("src/app.py", "x = 1  {# a Jinja comment #}\n"),
+        ("src/app.py", 'NAME = "{{ package_name }}"\n'),
+        ("src/app.py", 'NAME = "{{package_name|upper}}"\n'),
         ("deploy/k8s/svc.yaml", "name: ${{ project_name }}\n"),  # ${{ }} only under .github
         ("monitoring/grafana/dashboard.json", '{"title": "{{ project_name }}"}'),
         ("monitoring/grafana/dashboard.json", '{"panels": [{"legendFormat": "{% raw %}"}]}'),
@@ -66,6 +68,10 @@ def test_legitimate_double_braces_are_accepted(tmp_path: Path) -> None:
         """,
     )
     write(tmp_path / "docs/runbook.md", "## Model down {#model-down}\n")
+    write(
+        tmp_path / "tests/test_metrics.py",
+        'line = f\'runs_total{{model="{name}"}} 1.0\'\nempty = "{{}}".format()\n',
+    )
     dashboard = {"panels": [{"targets": [{"expr": "up", "legendFormat": "{{route}} {{ code }}"}]}]}
     write(tmp_path / "monitoring/grafana/dashboard.json", json.dumps(dashboard))
     assert v.leftover_jinja(tmp_path) == ""
