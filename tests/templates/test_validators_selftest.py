@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from template_harness import validators as v
+from template_harness.cases import Case
+from template_harness.render import Renderer
 
 
 def write(path: Path, text: str) -> Path:
@@ -501,3 +503,16 @@ def test_grafana_schema(tmp_path: Path) -> None:
     wrong = panel | {"gridPos": {"x": 0, "y": 0, "w": "12", "h": 8}, "bogusKey": True}
     problems = v.grafana_schema([_dashboard(tmp_path / "bad", [wrong])], tmp_path)
     assert "not assignable" in problems or "bogusKey" in problems
+
+
+# ------------------------------------------------------------------------------ rendering
+
+
+def test_render_failure_carries_copiers_message(renderer: Renderer) -> None:
+    bad = Case("realtime-inference", "selftest-invalid-name", {"project_name": "Not Valid"})
+    with pytest.raises(pytest.fail.Exception, match="must use lowercase") as first:
+        renderer(bad)
+    with pytest.raises(pytest.fail.Exception) as again:  # cached: not rendered twice
+        renderer(bad)
+    assert str(again.value) == str(first.value)
+    assert "selftest-invalid-name" not in renderer.rendered
