@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import DEMO_MODEL_NAME, JobConfig
+from .config import DEMO_MODEL_NAME, DEMO_TRACKING_URI, JobConfig
 from .contract import FEATURES, ID_COLUMN
 from .drift import build_reference
 from .features import build_features
@@ -74,7 +74,7 @@ def train_demo_model(config: JobConfig, alias: str = "champion") -> dict[str, An
     from mlflow.models import infer_signature
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    configure_mlflow(config.tracking_uri)
+    configure_mlflow(config.tracking_uri or DEMO_TRACKING_URI, override_env=True)
     store = mlflow.get_tracking_uri()
     artifact_location = None
     if store.startswith("sqlite:///"):  # keep artefacts beside the database, not in the cwd

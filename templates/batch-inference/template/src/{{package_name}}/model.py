@@ -46,15 +46,21 @@ def to_scores(raw: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
     return values
 
 
-def configure_mlflow(tracking_uri: str | None) -> None:
-    """Point MLflow at the tracking and registry store (env MLFLOW_TRACKING_URI wins)."""
+def configure_mlflow(tracking_uri: str | None, *, override_env: bool = False) -> None:
+    """Point MLflow at the tracking and registry store.
+
+    The environment (MLFLOW_TRACKING_URI) wins unless ``override_env``: the demo model must
+    never be registered in a shared registry by accident.
+    """
     import mlflow
 
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or tracking_uri
+    from_env = None if override_env else os.environ.get("MLFLOW_TRACKING_URI")
+    uri = from_env or tracking_uri
     if uri:
         mlflow.set_tracking_uri(uri)
-        mlflow.set_registry_uri(os.environ.get("MLFLOW_REGISTRY_URI") or uri)
+        registry = None if override_env else os.environ.get("MLFLOW_REGISTRY_URI")
+        mlflow.set_registry_uri(registry or uri)
 
 
 def load_model(model_uri: str, tracking_uri: str | None = None) -> LoadedModel:

@@ -98,7 +98,7 @@ def read_chunks(location: Location, input_format: str, chunk_rows: int) -> Itera
                     yield batch.to_pandas()
         else:
             with location.fs.open_input_stream(path) as handle:
-                yield from pd.read_csv(handle, chunksize=chunk_rows)
+                yield from pd.read_csv(handle, chunksize=chunk_rows, float_precision="round_trip")
 
 
 class ParquetSink:

@@ -1,0 +1,227 @@
+"""Checks specific to the batch-inference template, on top of the generic validators.
+
+- The generated job runs for a date, a rerun replaces the partition without duplicates,
+  and a missing partition fails with its documented exit code (the README's promise).
+- Every metric the alert rules and the dashboard query is one the job really emits.
+- The Spark-marked tests of ONE render run here, so CI runs them at least once.
+- The questions refuse answers that would render a broken job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from copier import run_copy
+from template_harness import tools
+from template_harness import validators as v
+from template_harness.cases import Case, cases_for
+from template_harness.matrices.batch_inference import SPARK_CASE
+from template_harness.render import Renderer, case_params
+
+T = "batch-inference"
+CASES = cases_for(T)
+DEFAULT_CASE = CASES[0]
+DAY = "2024-01-01"
+ROWS = 300
+
+pytestmark = pytest.mark.slow
+
+
+def _by_id(case_id: str) -> Case:
+    return next(case for case in CASES if case.id == case_id)
+
+
+def _answers(project: Path) -> dict[str, Any]:
+    answers: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return answers
+
+
+def _job_env(workdir: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST_", "JOB_", "MLFLOW_"))
+    }
+    env.update(
+        PYTHONPATH=str(workdir / "src"),
+        PYTHONDONTWRITEBYTECODE="1",
+        MLFLOW_DISABLE_TELEMETRY="true",
+        OMP_NUM_THREADS="1",
+    )
+    return env
+
+
+def _job(workdir: Path, package: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m <package> <args>`` in the shared generated-project environment."""
+    return subprocess.run(
+        [str(tools.gen_python()), "-m", package, *args],
+        cwd=workdir,
+        env=_job_env(workdir),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def job_run(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The default render, copied, with demo data and model, scored twice for DAY."""
+    workdir = tmp_path_factory.mktemp("batch-job") / "project"
+    shutil.copytree(renderer(DEFAULT_CASE), workdir)
+    package = _answers(workdir)["package_name"]
+    demo = _job(workdir, package, "demo", "--from", DAY, "--to", DAY, "--rows", str(ROWS))
+    assert demo.returncode == 0, tools.output_of(demo)
+    runs = [_job(workdir, package, "run", "--date", DAY) for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, tools.output_of(run)
+    return {
+        "workdir": workdir,
+        "package": package,
+        "summaries": [json.loads(run.stdout.strip().splitlines()[-1]) for run in runs],
+        # what a successful run emitted (a later failed run rewrites the file)
+        "metrics": "\n".join(
+            path.read_text() for path in sorted((workdir / "data" / "metrics").glob("*.prom"))
+        ),
+    }
+
+
+def test_run_then_rerun_replaces_the_partition(job_run: dict[str, Any]) -> None:
+    workdir: Path = job_run["workdir"]
+    first, second = job_run["summaries"]
+    assert first["rows_in"] == second["rows_in"] == ROWS
+    assert first["rows_scored"] == second["rows_scored"] == ROWS
+    assert first["run_id"] != second["run_id"]
+    partition = workdir / "data" / "output" / f"run_date={DAY}"
+    files = sorted(path.name for path in partition.iterdir())
+    assert files == ["_SUCCESS", "part-00000.parquet"], files
+    read = subprocess.run(
+        [
+            str(tools.gen_python()),
+            "-c",
+            "import json, sys, pandas as pd; d = pd.read_parquet(sys.argv[1]); "
+            "print(json.dumps({'rows': len(d), 'ids': int(d['id'].nunique()), "
+            "'run_ids': sorted(set(d['run_id']))}))",
+            str(partition),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert read.returncode == 0, tools.output_of(read)
+    output = json.loads(read.stdout)
+    assert output["rows"] == ROWS
+    assert output["ids"] == ROWS, "the rerun duplicated rows"
+    assert output["run_ids"] == [second["run_id"]]
+    manifest = json.loads((partition / "_SUCCESS").read_text())
+    assert manifest["run_id"] == second["run_id"]
+    assert not (workdir / "data" / "output" / "_staging").exists()
+
+
+def test_missing_partition_exits_with_code_3(job_run: dict[str, Any]) -> None:
+    result = _job(job_run["workdir"], job_run["package"], "run", "--date", "2023-12-31")
+    assert result.returncode == 3, tools.output_of(result)
+    assert "missing or late" in result.stderr
+
+
+def _emitted_metric_names(textfile: str) -> set[str]:
+    names = set()
+    for line in textfile.splitlines():
+        match = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]", line)
+        if match and not line.startswith("#"):
+            names.add(match[1])
+    return names
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_alerts_and_dashboard_use_only_emitted_metrics(
+    job_run: dict[str, Any], project: Path
+) -> None:
+    emitted = _emitted_metric_names(job_run["metrics"])
+    assert "batch_scoring_last_run_rows_in" in emitted, emitted
+    queried: dict[str, set[str]] = {}
+    for rule in v.alerting_rules([project / "monitoring/prometheus/alerts.yml"]):
+        queried[f"alert {rule['alert']}"] = v.promql_metric_names(str(rule["expr"]))
+    dashboard = json.loads((project / "monitoring/grafana/dashboard.json").read_text())
+    for key, expr in v.dashboard_exprs(dashboard).items():
+        queried[f"dashboard {key}"] = v.promql_metric_names(expr)
+    unknown = {where: names - emitted for where, names in queried.items() if names - emitted}
+    assert not unknown, f"queries use metrics the job never emits: {unknown}"
+    alerts = {where.split(" ", 1)[1] for where in queried if where.startswith("alert ")}
+    assert {
+        "BatchScoringRunFailed",
+        "BatchScoringRunLate",
+        "BatchScoringVolumeAnomaly",
+        "BatchScoringInputDrift",
+    } <= alerts
+
+
+@pytest.mark.parametrize("case", case_params([_by_id(SPARK_CASE)]))
+@pytest.mark.spark
+def test_spark_tests_of_one_render(project: Path, tmp_path: Path) -> None:
+    """The engine-equivalence tests need Java; CI runs them here, for one case."""
+    if shutil.which("java") is None:
+        raise tools.ToolMissing(
+            "java (17+) is needed by the Spark tests: apt install openjdk-17-jre-headless"
+        )
+    workdir = tmp_path / project.name
+    shutil.copytree(project, workdir)
+    env = _job_env(workdir)
+    env.pop("PYTHONPATH")
+    result = subprocess.run(
+        [str(tools.gen_python()), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "spark"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert result.returncode == 0, tools.output_of(result)
+    assert re.search(r"\b2 passed\b", result.stdout), result.stdout
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_job_defaults_follow_the_answers(project: Path) -> None:
+    answers = _answers(project)
+    config = (project / "src" / answers["package_name"] / "config.py").read_text()
+    assert f'input_uri: str = "{answers["input_uri"]}"' in config
+    assert f'engine: Literal["pandas", "spark"] = "{answers["engine"]}"' in config
+    if answers["model_uri"] != "demo":
+        assert f'model_uri: str = "{answers["model_uri"]}"' in config
+    cronjob = yaml.safe_load((project / "deploy/k8s/cronjob.yaml").read_text())
+    assert cronjob["spec"]["schedule"] == answers["schedule"]
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"model_uri": "churn"}, "models:/<name>@<alias>"),
+        ({"schedule": "daily"}, "five-field cron"),
+        ({"input_uri": "gs://bucket/in", "cloud": "aws"}, "gs:// needs cloud gcp"),
+        ({"output_uri": "data/input"}, "must differ from the input"),
+        ({"partition_key": "Run Date"}, "lowercase identifier"),
+        ({"max_rejected_fraction": 1.5}, "between 0 and 1"),
+    ],
+)
+def test_questions_refuse_broken_answers(
+    answers: dict[str, Any], message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_copy(
+            str(tools.TEMPLATES_DIR),
+            tmp_path / "out",
+            data={"template": T, **answers},
+            defaults=True,
+            quiet=True,
+        )
