@@ -1,0 +1,201 @@
+"""Benchmark of the batch-inference template's pandas engine (not a timed test).
+
+Renders the template with its defaults (or uses ``--project``), registers the demo model
+in a temporary MLflow store, writes a demo input partition, then reports:
+
+1. throughput: rows/s of a full run of the pandas engine (read, validate, score, write,
+   drift, metrics) against the ceiling, the model's predict on the whole input already in
+   memory; goal: ratio >= 0.8;
+2. memory: peak RSS of a run on an input 10x larger against the smaller run, each in a
+   fresh process; goal: ratio <= 1.2.
+
+Run it with the generated-project environment (it imports the generated package):
+
+    .venv-gen/bin/python bench/bench_batch.py [--rows 300000] [--project DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+REPO = Path(__file__).resolve().parents[1]
+DAY = date(2024, 1, 1)
+
+
+def render(target: Path) -> Path:
+    """The template's default render, made with goldenpath's own copier."""
+    copier = REPO / ".venv" / "bin" / "copier"
+    command = [str(copier) if copier.exists() else "copier"]
+    command += ["copy", "--defaults", "-q", "-d", "template=batch-inference"]
+    subprocess.run([*command, str(REPO / "templates"), str(target)], check=True)
+    return target
+
+
+def package_of(project: Path) -> str:
+    return next(p.name for p in (project / "src").iterdir() if (p / "job.py").exists())
+
+
+def import_package(project: Path) -> Any:
+    sys.path.insert(0, str(project / "src"))
+    return __import__(package_of(project))
+
+
+def write_input(pkg: str, config: Any, rows: int, chunk: int = 100_000) -> None:
+    """A demo partition of ``rows`` rows, written chunk by chunk (flat memory here too)."""
+    demo = sys.modules[f"{pkg}.demo"]
+    directory = Path(config.input_uri) / f"{config.partition_key}={DAY.isoformat()}"
+    directory.mkdir(parents=True, exist_ok=True)
+    writer = None
+    for start in range(0, rows, chunk):
+        frame = demo.demo_rows(DAY, min(chunk, rows - start))
+        frame["id"] += start
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        writer = writer or pq.ParquetWriter(directory / "part-00000.parquet", table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child_run(args: argparse.Namespace) -> None:
+    """One engine run in this (fresh) process; prints timings and peak memory as JSON."""
+    import_package(args.project)
+    pkg = package_of(args.project)
+    config_mod = __import__(f"{pkg}.config", fromlist=["JobConfig"])
+    job = __import__(f"{pkg}.job", fromlist=["run_partition"])
+    model_mod = __import__(f"{pkg}.model", fromlist=["load_model"])
+    config = config_mod.JobConfig(
+        input_uri=args.input_uri,
+        output_uri=args.output_uri,
+        metrics_dir=args.output_uri + "-metrics",
+        tracking_uri=args.tracking_uri,
+    )
+    model = model_mod.load_model(config.model_uri, config.tracking_uri)
+    before = rss_mib()
+    started = time.perf_counter()
+    result = job.run_partition(config, DAY, model=model)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "rows": result.rows_scored,
+                "seconds": seconds,
+                "rss_before_mib": before,
+                "peak_rss_mib": peak,
+            }
+        )
+    )
+
+
+def ceiling(project: Path, config: Any, pkg: str) -> dict[str, float]:
+    """predict on the whole input, already in memory (read and features not timed)."""
+    features = sys.modules[f"{pkg}.features"]
+    model_mod = sys.modules[f"{pkg}.model"]
+    model = model_mod.load_model(config.model_uri, config.tracking_uri)
+    frame = pd.read_parquet(Path(config.input_uri) / f"{config.partition_key}={DAY.isoformat()}")
+    inputs = features.build_features(frame)
+    model.predict_scores(inputs.head(1000))  # warm-up
+    started = time.perf_counter()
+    model.predict_scores(inputs)
+    seconds = time.perf_counter() - started
+    return {"rows": len(frame), "seconds": seconds}
+
+
+def spawn(project: Path, input_uri: str, output_uri: str, tracking_uri: str) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--project",
+        str(project),
+        "--input-uri",
+        input_uri,
+        "--output-uri",
+        output_uri,
+        "--tracking-uri",
+        tracking_uri,
+    ]
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=300_000, help="rows of the smaller input")
+    parser.add_argument("--project", type=Path, help="an existing default render")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--input-uri", help=argparse.SUPPRESS)
+    parser.add_argument("--output-uri", help=argparse.SUPPRESS)
+    parser.add_argument("--tracking-uri", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_run(args)
+        return
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    scratch = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    try:
+        project = args.project or render(scratch / "project")
+        import_package(project)
+        pkg = package_of(project)
+        config_mod = __import__(f"{pkg}.config", fromlist=["JobConfig"])
+        demo = __import__(f"{pkg}.demo", fromlist=["train_demo_model"])
+        __import__(f"{pkg}.features")
+        tracking_uri = f"sqlite:///{scratch}/mlflow.db"
+        small = config_mod.JobConfig(input_uri=str(scratch / "in-small"), tracking_uri=tracking_uri)
+        large = config_mod.JobConfig(input_uri=str(scratch / "in-large"), tracking_uri=tracking_uri)
+        demo.train_demo_model(small)
+        write_input(pkg, small, args.rows)
+        write_input(pkg, large, args.rows * 10)
+
+        top = ceiling(project, small, pkg)
+        run_small = spawn(project, small.input_uri, str(scratch / "out-small"), tracking_uri)
+        run_large = spawn(project, large.input_uri, str(scratch / "out-large"), tracking_uri)
+
+        ceiling_rate = top["rows"] / top["seconds"]
+        engine_rate = run_small["rows"] / run_small["seconds"]
+        print(f"input rows: {args.rows:,} (memory run: {args.rows * 10:,})")
+        print(f"ceiling (predict on the whole in-memory input): {ceiling_rate:,.0f} rows/s")
+        print(f"pandas engine (read, validate, score, write):    {engine_rate:,.0f} rows/s")
+        print(f"throughput ratio engine/ceiling: {engine_rate / ceiling_rate:.2f} (goal >= 0.8)")
+        print(
+            f"peak RSS {args.rows:,} rows: {run_small['peak_rss_mib']:.0f} MiB "
+            f"(after model load {run_small['rss_before_mib']:.0f} MiB)"
+        )
+        print(
+            f"peak RSS {args.rows * 10:,} rows: {run_large['peak_rss_mib']:.0f} MiB "
+            f"(after model load {run_large['rss_before_mib']:.0f} MiB)"
+        )
+        ratio = run_large["peak_rss_mib"] / run_small["peak_rss_mib"]
+        print(f"memory ratio 10x input / 1x input: {ratio:.2f} (goal <= 1.2)")
+        print(f"large run: {run_large['rows'] / run_large['seconds']:,.0f} rows/s")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
