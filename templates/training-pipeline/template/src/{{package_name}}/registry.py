@@ -24,6 +24,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 import mlflow
 import mlflow.sklearn
 import pandas as pd
+import skops.io
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
@@ -34,8 +35,8 @@ from .errors import RegistryError
 from .evaluation import Evaluation
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# Types skops may load besides scikit-learn's own: the feature step of this package.
-TRUSTED_TYPES = [f"{__package__}.features.FeatureBuilder"]
+# skops loads only the types a model was saved with as trusted: scikit-learn's and ours.
+TRUSTED_PREFIXES = ("sklearn.", f"{__package__}.")
 # What a service needs to load the model; pinned to the versions it was trained with.
 SERVING_PACKAGES = ("scikit-learn", "pandas", "numpy", "skops")
 ENVIRONMENT_PACKAGES = (*SERVING_PACKAGES, "mlflow", "pandera", "scipy")
@@ -129,6 +130,15 @@ def environment() -> dict[str, Any]:
     }
 
 
+def trusted_types(model: Pipeline) -> list[str]:
+    """The types skops must trust to load this model; refuses anything unexpected."""
+    found: list[str] = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    unexpected = [name for name in found if not name.startswith(TRUSTED_PREFIXES)]
+    if unexpected:
+        raise RegistryError(f"the model contains types that are not trusted: {unexpected}")
+    return found
+
+
 def serving_requirements() -> list[str]:
     return [f"{name}=={_version(name)}" for name in SERVING_PACKAGES]
 
@@ -178,14 +188,12 @@ def record_run(
             info = mlflow.sklearn.log_model(
                 model,
                 name="model",
-                signature=infer_signature(
-                    input_example, getattr(model, PREDICT_FN)(input_example)
-                ),
+                signature=infer_signature(input_example, getattr(model, PREDICT_FN)(input_example)),
                 input_example=input_example,
                 pip_requirements=serving_requirements(),
                 code_paths=[str(PACKAGE_DIR)],
                 registered_model_name=settings.model_name,
-                skops_trusted_types=TRUSTED_TYPES,
+                skops_trusted_types=trusted_types(model),
                 pyfunc_predict_fn=PREDICT_FN,
             )
             version = str(info.registered_model_version)
