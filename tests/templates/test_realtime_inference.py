@@ -174,7 +174,7 @@ def served(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> Any:
             time.sleep(0.2)
         else:
             pytest.fail(f"not ready in {READY_TIMEOUT} s: {Path(log.name).read_text()[-3000:]}")
-        yield project, base, server
+        yield project, base, server, Path(log.name)
     finally:
         if server.poll() is None:
             server.kill()
@@ -183,7 +183,7 @@ def served(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def test_live_service_predicts_and_exports_every_queried_metric(served: Any) -> None:
-    project, base, _ = served
+    project, base, _, _ = served
     DEMO_FEATURES[:] = _module_constant(_package(project) / "schemas.py", "FEATURE_NAMES")
     status, body, headers = _post_json(f"{base}/v1/predict", _example_body(_answers(project)))
     assert status == 200
@@ -201,10 +201,12 @@ def test_live_service_predicts_and_exports_every_queried_metric(served: Any) -> 
 
 
 def test_live_service_stops_cleanly_on_sigterm(served: Any) -> None:
-    _, base, server = served
+    _, base, server, log = served
     assert _get(f"{base}/readyz")[0] == 200
     server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=30) == 0
+    # uvicorn finishes in-flight requests and the lifespan, then re-raises the signal.
+    assert server.wait(timeout=30) in {0, -signal.SIGTERM}
+    assert '"message":"shutting down"' in log.read_text()
 
 
 # ------------------------------------------------------------- answers reach artifacts
