@@ -1,0 +1,233 @@
+"""Checks specific to the training-pipeline template, on top of the generic validators.
+
+- The README's path works: the default render trains end to end against a local MLflow
+  store, registers a ``challenger``, promotes it to ``champion`` with an audit record, and
+  a separate process (as a service would) loads ``models:/<name>@champion`` as a pyfunc
+  model and predicts on a DataFrame of the contract's features.
+- Every metric the alert rules and the dashboard query is one the pipeline really emits
+  (in the textfiles of that run, and in metrics.py for every case).
+- Continuous training is wired: scheduled and manual runs, promotion behind an approval.
+- The questions refuse answers that would render a broken pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from copier import run_copy
+from template_harness import tools
+from template_harness.cases import Case, cases_for
+from template_harness.render import Renderer, case_params
+
+T = "training-pipeline"
+CASES = cases_for(T)
+DEFAULT_CASE = CASES[0]
+METRIC = re.compile(r"\btraining_pipeline_[a-z_]+\b")
+
+pytestmark = pytest.mark.slow
+
+
+def _answers(project: Path) -> dict[str, Any]:
+    answers: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return answers
+
+
+def _env(workdir: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST_", "PIPELINE_", "MLFLOW_"))
+    }
+    env.update(
+        PYTHONPATH=str(workdir / "src"),
+        PYTHONDONTWRITEBYTECODE="1",
+        MLFLOW_DISABLE_TELEMETRY="true",
+        OMP_NUM_THREADS="1",
+    )
+    return env
+
+
+def _run(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python <args>`` in the shared generated-project environment, in the render."""
+    return subprocess.run(
+        [str(tools.gen_python()), *args],
+        cwd=workdir,
+        env=_env(workdir),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+# A service's view of the registry: nothing of the pipeline's package is importable here
+# (PYTHONPATH is cleared), so the model must carry its feature code.
+SERVE = """
+import json, sys
+import mlflow, pandas as pd
+from mlflow import MlflowClient
+uri, name, features = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+mlflow.set_tracking_uri(uri)
+client = MlflowClient(uri, uri)
+champion = client.get_model_version_by_alias(name, "champion")
+model = mlflow.pyfunc.load_model(f"models:/{name}@champion")
+rows = pd.DataFrame([[0.5] * len(features)] * 3, columns=features)
+predictions = model.predict(rows)
+print(json.dumps({
+    "champion": str(champion.version),
+    "tags": dict(champion.tags),
+    "aliases": [a for a in ("challenger", "champion") if a in champion.aliases],
+    "rows": len(predictions),
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def trained(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The default render, copied, trained, promoted and monitored as its README says."""
+    workdir = tmp_path_factory.mktemp("training") / "project"
+    shutil.copytree(renderer(DEFAULT_CASE), workdir)
+    answers = _answers(workdir)
+    package = answers["package_name"]
+    run_all = _ok(_run(workdir, "-m", package, "run-all"))
+    promote = _ok(_run(workdir, "-m", package, "promote", "--reason", "goldenpath test"))
+    monitor = _ok(_run(workdir, "-m", package, "monitor"))
+    features = _ok(
+        _run(workdir, "-c", f"import json, {package}.contract as c; print(json.dumps(c.FEATURES))")
+    )
+    database = workdir / answers["mlflow_tracking_uri"].removeprefix("sqlite:///")
+    served = _run(
+        workdir.parent,  # outside the project: only what the model carries is importable
+        "-c",
+        SERVE,
+        f"sqlite:///{database}",
+        answers["registered_model_name"],
+        features.strip(),
+    )
+    return {
+        "workdir": workdir,
+        "answers": answers,
+        "run_all": run_all,
+        "promote": promote,
+        "monitor": monitor,
+        "served": json.loads(_ok(served).strip().splitlines()[-1]),
+    }
+
+
+def test_a_run_registers_a_challenger(trained: dict[str, Any]) -> None:
+    name = trained["answers"]["registered_model_name"]
+    assert f"registered models:/{name}/1 as challenger" in trained["run_all"]
+    card = (trained["workdir"] / "build" / "model-card.md").read_text()
+    assert "fingerprint (SHA-256)" in card
+
+
+def test_promotion_makes_it_champion_with_an_audit_record(trained: dict[str, Any]) -> None:
+    assert "version 1 is now champion" in trained["promote"]
+    served = trained["served"]
+    assert served["champion"] == "1"
+    assert served["aliases"] == ["champion"]  # the challenger alias moved on
+    assert served["tags"]["promotion_reason"] == "goldenpath test"
+    assert served["tags"]["gate"] == "passed"
+    audit = trained["workdir"] / "build" / "audit" / "promotions.jsonl"
+    assert json.loads(audit.read_text().splitlines()[-1])["version"] == "1"
+
+
+def test_a_service_loads_the_champion_as_a_pyfunc_model(trained: dict[str, Any]) -> None:
+    assert trained["served"]["rows"] == 3
+
+
+def test_monitoring_reports_drift_per_feature(trained: dict[str, Any]) -> None:
+    report = json.loads((trained["workdir"] / "build" / "reports" / "drift.json").read_text())
+    assert report["features"], "the drift report lists no features"
+    assert not report["drift_detected"]
+
+
+def _queried_metrics(project: Path) -> set[str]:
+    text = (project / "monitoring" / "prometheus" / "alerts.yml").read_text()
+    text += (project / "monitoring" / "grafana" / "dashboard.json").read_text()
+    return set(METRIC.findall(text))
+
+
+def test_alerts_and_dashboard_use_only_emitted_metrics(trained: dict[str, Any]) -> None:
+    """Every name queried appears in the textfiles the run, promotion and monitor wrote."""
+    emitted = "".join(
+        path.read_text() for path in (trained["workdir"] / "build" / "metrics").glob("*.prom")
+    )
+    emitted_names = set(re.findall(r"^(training_pipeline_[a-z_]+)[{ ]", emitted, re.M))
+    missing = _queried_metrics(trained["workdir"]) - emitted_names
+    assert not missing, f"queried but never emitted: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_every_queried_metric_is_defined(project: Path) -> None:
+    """Static version of the check above for every case (names from metrics.py)."""
+    package = _answers(project)["package_name"]
+    source = (project / "src" / package / "metrics.py").read_text()
+    defined = {f"training_pipeline_{name}" for name in re.findall(r'gauge\(\s*"(\w+)"', source)}
+    missing = _queried_metrics(project) - defined
+    assert not missing, f"queried but not defined in metrics.py: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_continuous_training_is_scheduled_and_promotion_approved(
+    case: Case, project: Path
+) -> None:
+    answers = _answers(project)
+    if answers["ci"] == "github":
+        workflow = yaml.safe_load((project / ".github" / "workflows" / "ct.yml").read_text())
+        triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 `on`
+        crons = [entry["cron"] for entry in triggers["schedule"]]
+        assert answers["retrain_schedule"] in crons
+        assert "workflow_dispatch" in triggers
+        assert workflow["jobs"]["promote"]["environment"] == "production"
+        assert workflow["jobs"]["promote"]["needs"] == "train"
+    else:
+        pipeline = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
+        sources = " ".join(rule["if"] for rule in pipeline["workflow"]["rules"])
+        assert '"schedule"' in sources, "scheduled pipelines are filtered out by workflow:rules"
+        assert '"web"' in sources, "manual pipelines are filtered out by workflow:rules"
+        promote = pipeline["promote"]
+        assert promote["environment"]["name"] == "production"
+        assert all(rule.get("when") == "manual" for rule in promote["rules"])
+        assert answers["retrain_schedule"] in (project / ".gitlab-ci.yml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"task": "regression", "eval_metric": "roc_auc"}, "r2, rmse, mae"),
+        ({"eval_metric": "roc_auc", "metric_threshold": 1.5}, "between 0 and 1"),
+        ({"data_source": "file", "data_uri": "data/training.json"}, ".parquet or .csv"),
+        ({"data_source": "object-store", "data_uri": "data/x.parquet"}, "s3://"),
+        ({"feature_columns": "a, b"}, "comma-separated"),
+        ({"feature_columns": "target,a"}, "target column"),
+        ({"retrain_schedule": "every monday"}, "cron"),
+        ({"mlflow_tracking_uri": "mlruns"}, "sqlite:///"),
+        ({"drift_threshold": 0}, "greater than 0"),
+    ],
+)
+def test_questions_refuse_broken_answers(
+    tmp_path: Path, answers: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_copy(
+            str(Path(__file__).parents[2] / "templates"),
+            tmp_path / "out",
+            data={"template": T, **answers},
+            defaults=True,
+            quiet=True,
+            unsafe=False,
+        )
