@@ -537,7 +537,7 @@ def promtool_test_rules(files: Iterable[Path]) -> str:
 
 def alerting_rules(files: Iterable[Path]) -> list[dict[str, Any]]:
     """Every alerting rule (``alert:``) of some Prometheus rule files."""
-    rules = []
+    rules: list[dict[str, Any]] = []
     for path in files:
         data = yaml.safe_load(path.read_text()) or {}
         for group in data.get("groups") or []:
@@ -796,7 +796,7 @@ GRID_COLUMNS = 24
 
 
 def _grid_problems(panels: list[dict[str, Any]]) -> Iterator[str]:
-    boxes = []
+    boxes: list[tuple[Any, tuple[int, int, int, int]]] = []
     for panel in panels:
         pos = panel.get("gridPos")
         if not pos:
