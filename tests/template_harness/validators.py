@@ -875,3 +875,48 @@ def grafana_schema(dashboards: Iterable[Path], scratch: Path) -> str:
         f"{tools.output_of(result)}\n(line N of a wrapped file is line N-{offset} of the "
         f"dashboard JSON re-indented by 2; files:\n{names})"
     )
+
+
+# -------------------------------------------------------------------------------- Markdown
+
+_MD_INLINE_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+def find_markdown(root: Path) -> list[Path]:
+    return [p for p in project_files(root) if p.suffix == ".md"]
+
+
+def _without_code(text: str) -> str:
+    """Markdown text with fenced code blocks and inline code removed (links there are text)."""
+    kept, in_fence = [], False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if not in_fence:
+            kept.append(re.sub(r"`[^`]*`", "", line))
+    return "\n".join(kept)
+
+
+def markdown_links(files: Iterable[Path], root: Path) -> str:
+    """Relative links between the render's Markdown files resolve: the file exists inside
+    the render and, for ``file.md#anchor`` or ``#anchor``, the heading exists."""
+    problems = []
+    for path in files:
+        text = path.read_text()
+        for target in _MD_INLINE_LINK.findall(_without_code(text)):
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):
+                continue  # https:, mailto: ...
+            page, _, anchor = target.partition("#")
+            linked = (path.parent / page).resolve() if page else path
+            where = f"{_rel(path, root)}: link {target!r}"
+            if not linked.is_relative_to(root.resolve()) or not linked.exists():
+                problems.append(f"{where} points at a missing file")
+            elif (
+                anchor
+                and linked.suffix == ".md"
+                and linked.is_file()
+                and anchor not in markdown_anchors(linked.read_text())
+            ):
+                problems.append(f"{where} points at a missing heading")
+    return "\n".join(problems)

@@ -194,3 +194,8 @@ def test_grafana_layout(project: Path) -> None:
 def test_grafana_schema(project: Path, tmp_path: Path) -> None:
     dashboards = applicable(v.find_grafana_dashboards(project), "Grafana dashboard")
     expect_clean("tsc against @grafana/schema", v.grafana_schema(dashboards, tmp_path))
+
+
+def test_markdown_links(project: Path) -> None:
+    files = applicable(v.find_markdown(project), "Markdown file")
+    expect_clean("relative Markdown links", v.markdown_links(files, project))

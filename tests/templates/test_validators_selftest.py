@@ -516,3 +516,21 @@ def test_render_failure_carries_copiers_message(renderer: Renderer) -> None:
         renderer(bad)
     assert str(again.value) == str(first.value)
     assert "selftest-invalid-name" not in renderer.rendered
+
+
+def test_markdown_links(tmp_path: Path) -> None:
+    write(tmp_path / "docs" / "runbook.md", "# Runbook\n\n## ServiceDown\n")
+    good = write(
+        tmp_path / "README.md",
+        "See [the runbook](docs/runbook.md#servicedown), [top](#readme),"
+        " [site](https://example.org) and `[code](nowhere.md)`.\n\n# README\n",
+    )
+    assert v.markdown_links([good], tmp_path) == ""
+    bad = write(
+        tmp_path / "BAD.md",
+        "[gone](docs/missing.md) [anchor](docs/runbook.md#nope) [out](../../etc/passwd)\n",
+    )
+    problems = v.markdown_links([bad], tmp_path)
+    assert "docs/missing.md" in problems
+    assert "#nope" in problems
+    assert "../../etc/passwd" in problems
