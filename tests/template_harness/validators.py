@@ -342,15 +342,19 @@ def project_tests(root: Path, workdir: Path, *, timeout: float = 900) -> str:
     env, on a copy of the render so files its tests write cannot leak into other checks."""
     copy = workdir / root.name
     shutil.copytree(root, copy, symlinks=True)
-    result = subprocess.run(
-        [str(tools.gen_python()), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=copy,
-        env=_clean_env_for_nested_pytest(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            [str(tools.gen_python()), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=copy,
+            env=_clean_env_for_nested_pytest(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        partial = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        return f"the test suite did not finish within {timeout:.0f} s:\n{partial[-4000:]}"
     return "" if result.returncode == 0 else tools.output_of(result)
 
 
