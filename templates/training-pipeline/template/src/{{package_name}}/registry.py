@@ -162,19 +162,20 @@ def record_run(
     params.update({"seed": str(settings.seed), "test_fraction": str(settings.test_fraction)})
     params.update(lineage)
     gate = "passed" if evaluation.passed else "refused"
+    tags = {
+        "git_commit": commit,
+        "data_fingerprint": lineage["data_fingerprint"],
+        "gate": gate,
+        "gate_reason": evaluation.reason(),
+    }
+    metrics = {evaluation.metric: evaluation.value}
+    if evaluation.champion_value is not None:
+        metrics[f"champion_{evaluation.metric}"] = evaluation.champion_value
     with mlflow.start_run(experiment_id=experiment_id) as run:
+        # One batch: every write to a SQLite store is a transaction of its own.
         mlflow.log_params(params)
-        mlflow.log_metric(evaluation.metric, evaluation.value)
-        if evaluation.champion_value is not None:
-            mlflow.log_metric(f"champion_{evaluation.metric}", evaluation.champion_value)
-        mlflow.set_tags(
-            {
-                "git_commit": commit,
-                "data_fingerprint": lineage["data_fingerprint"],
-                "gate": gate,
-                "gate_reason": evaluation.reason(),
-            }
-        )
+        mlflow.log_metrics(metrics)
+        mlflow.set_tags(tags)
         mlflow.log_dict(environment(), "environment.json")
         mlflow.log_dict(evaluation.to_dict(), "evaluation.json")
         for report in reports:
@@ -192,18 +193,20 @@ def record_run(
                 input_example=input_example,
                 pip_requirements=serving_requirements(),
                 code_paths=[str(PACKAGE_DIR)],
-                registered_model_name=settings.model_name,
                 skops_trusted_types=trusted_types(model),
                 pyfunc_predict_fn=PREDICT_FN,
             )
-            version = str(info.registered_model_version)
-            for key, value in {
-                "data_fingerprint": lineage["data_fingerprint"],
-                "git_commit": commit,
-                "gate": gate,
-                evaluation.metric: f"{evaluation.value:.6f}",
-            }.items():
-                client.set_model_version_tag(settings.model_name, version, key, value)
+            registered = mlflow.register_model(
+                info.model_uri,
+                settings.model_name,
+                tags={
+                    "data_fingerprint": lineage["data_fingerprint"],
+                    "git_commit": commit,
+                    "gate": gate,
+                    evaluation.metric: f"{evaluation.value:.6f}",
+                },
+            )
+            version = str(registered.version)
             client.set_registered_model_alias(settings.model_name, CHALLENGER_ALIAS, version)
     return RunRecord(run_id=run.info.run_id, model_name=settings.model_name, version=version)
 
