@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -52,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def load_secret_files(directory: str | None) -> None:
+    """Export each file of ``directory`` (e.g. ``MLFLOW_TRACKING_URI``) as an environment
+    variable of this process, unless already set: Kubernetes mounts secrets as files."""
+    if not directory or not os.path.isdir(directory):
+        return
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if name.isupper() and os.path.isfile(path) and name not in os.environ:
+            with open(path, encoding="utf-8") as handle:
+                os.environ[name] = handle.read().strip()
+
+
 def _config(args: argparse.Namespace) -> JobConfig:
     changes = {
         field: value
@@ -73,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = _parser().parse_args(argv)
+    load_secret_files(os.environ.get("JOB_SECRETS_DIR"))
     try:
         config = _config(args)
         if args.command == "run":
