@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
-from .contract import FEATURES, ID_COLUMN, INPUT_COLUMNS, REASON_COLUMN, input_schema
+from .contract import (
+    FEATURES,
+    ID_COLUMN,
+    INPUT_COLUMNS,
+    REASON_COLUMN,
+    ROW_CHECK,
+    feature_rules_schema,
+    input_schema,
+)
 from .errors import InputSchemaError, OutputValidationError
 
 
@@ -22,12 +32,12 @@ class Split:
 
 
 @lru_cache(maxsize=1)
-def _schema() -> pa.DataFrameSchema:
-    return input_schema()
+def _schemas() -> tuple[pa.DataFrameSchema, pa.DataFrameSchema]:
+    return input_schema(), feature_rules_schema()
 
 
 def conform(chunk: pd.DataFrame) -> pd.DataFrame:
-    """Keep the contract's columns with the contract's types.
+    """Keep the contract's columns with the contract's types, on a fresh 0..n-1 index.
 
     Values that cannot be read as numbers become missing, so they are rejected row by
     row with a reason instead of failing the whole partition.
@@ -35,66 +45,73 @@ def conform(chunk: pd.DataFrame) -> pd.DataFrame:
     missing = [name for name in INPUT_COLUMNS if name not in chunk.columns]
     if missing:
         raise InputSchemaError(f"input is missing required columns: {', '.join(missing)}")
-    out = pd.DataFrame(index=chunk.index)
-    ids = pd.to_numeric(chunk[ID_COLUMN], errors="coerce")
-    if ids.isna().any():
-        out[ID_COLUMN] = ids.astype("Int64")
-    else:
-        out[ID_COLUMN] = ids.astype("int64")
+    frame = chunk.loc[:, list(INPUT_COLUMNS)].reset_index(drop=True)
+    if frame[ID_COLUMN].dtype != "int64":
+        ids = pd.to_numeric(frame[ID_COLUMN], errors="coerce")
+        frame[ID_COLUMN] = ids.astype("Int64") if ids.isna().any() else ids.astype("int64")
     for name in FEATURES:
-        column = chunk[name]
-        if column.dtype != "float64":
-            column = pd.to_numeric(column, errors="coerce").astype("float64")
-        out[name] = column
-    return out
+        if frame[name].dtype != "float64":
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    return frame
+
+
+def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
+    try:
+        schema.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        cases: pd.DataFrame = exc.failure_cases
+        return cases
+    return None
+
+
+def _describe(cases: pd.DataFrame) -> str:
+    pairs = zip(cases["column"], cases["check"], strict=True)
+    return "; ".join(sorted({f"{column}: {check}" for column, check in pairs}))
 
 
 def split_valid(chunk: pd.DataFrame) -> Split:
     """Validate one chunk; rows that break a rule go to quarantine with every reason."""
-    frame = conform(chunk).reset_index(drop=True)
-    missing_id = frame[ID_COLUMN].isna()
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    if missing_id.any():
-        reasons[missing_id] = f"{ID_COLUMN}: missing or not an integer"
-        checked = frame.loc[~missing_id].astype({ID_COLUMN: "int64"})
-    else:
-        checked = frame
-    try:
-        _schema().validate(checked, lazy=True)
-    except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        row_cases = cases[cases["index"].notna()]
-        if len(row_cases) < len(cases):
-            table_level = cases[cases["index"].isna()]
-            detail = "; ".join(
-                sorted(
-                    {
-                        f"{c}: {k}"
-                        for c, k in zip(table_level["column"], table_level["check"], strict=True)
-                    }
-                )
-            )
-            raise InputSchemaError(f"input breaks the data contract: {detail}") from exc
-        described = row_cases["column"].astype(str) + ": " + row_cases["check"].astype(str)
-        grouped = described.groupby(row_cases["index"].astype("int64")).agg(
-            lambda items: "; ".join(sorted(set(items)))
-        )
-        reasons.loc[grouped.index] = grouped
-    bad = reasons != ""
-    if not bad.any():
+    frame = conform(chunk)
+    screen, rules = _schemas()
+    reasons: dict[int, set[str]] = defaultdict(set)
+    missing_id = frame[ID_COLUMN].isna().to_numpy()
+    for row in np.flatnonzero(missing_id):
+        reasons[int(row)].add(f"{ID_COLUMN}: missing or not an integer")
+    checked = frame.loc[~missing_id].astype({ID_COLUMN: "int64"}) if missing_id.any() else frame
+    cases = _failures(screen, checked)
+    if cases is not None:
+        if cases["index"].isna().any():
+            detail = _describe(cases[cases["index"].isna()])
+            raise InputSchemaError(f"input breaks the data contract: {detail}")
+        rows = cases["index"].astype("int64")
+        screened = (cases["check"] == ROW_CHECK).to_numpy()
+        for row, column, check in zip(
+            rows[~screened], cases["column"][~screened], cases["check"][~screened], strict=True
+        ):
+            reasons[int(row)].add(f"{column}: {check}")
+        out_of_contract = np.unique(rows[screened].to_numpy())
+        if len(out_of_contract):
+            detail_cases = _failures(rules, checked.loc[out_of_contract])
+            if detail_cases is not None:
+                for row, column, check in zip(
+                    detail_cases["index"].astype("int64"),
+                    detail_cases["column"],
+                    detail_cases["check"],
+                    strict=True,
+                ):
+                    reasons[int(row)].add(f"{column}: {check}")
+    if not reasons:
         return Split(valid=frame, rejected=frame.iloc[0:0].assign(**{REASON_COLUMN: ""}))
-    rejected = frame.loc[bad].astype({ID_COLUMN: "Int64"}).assign(**{REASON_COLUMN: reasons[bad]})
+    bad = np.zeros(len(frame), dtype=bool)
+    bad[list(reasons)] = True
+    rejected = frame.loc[bad].astype({ID_COLUMN: "Int64"})
+    rejected[REASON_COLUMN] = ["; ".join(sorted(reasons[int(row)])) for row in np.flatnonzero(bad)]
     valid = frame.loc[~bad].astype({ID_COLUMN: "int64"}).reset_index(drop=True)
     return Split(valid=valid, rejected=rejected.reset_index(drop=True))
 
 
 def check_output(scored: pd.DataFrame, schema: pa.DataFrameSchema) -> None:
     """Fail the run when a scored chunk breaks the output contract."""
-    try:
-        schema.validate(scored, lazy=True)
-    except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        detail = "; ".join(
-            sorted({f"{c}: {k}" for c, k in zip(cases["column"], cases["check"], strict=True)})
-        )
-        raise OutputValidationError(f"scored rows break the output contract: {detail}") from exc
+    cases = _failures(schema, scored)
+    if cases is not None:
+        raise OutputValidationError(f"scored rows break the output contract: {_describe(cases)}")
