@@ -58,6 +58,10 @@ class Paths:
         return self.root / "data" / "reference.parquet"
 
     @property
+    def split(self) -> Path:
+        return self.root / "data" / "split.json"
+
+    @property
     def model(self) -> Path:
         return self.root / "model" / "model.joblib"
 
@@ -100,10 +104,19 @@ def ingest(settings: Settings, metrics: PipelineMetrics | None = None) -> pd.Dat
     return frame
 
 
-def validate_data(settings: Settings, metrics: PipelineMetrics | None = None) -> ValidationReport:
+def _read(path: Path, step: str, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """The frame a previous step handed over: in memory within run-all, else from disk."""
+    return frame if frame is not None else pd.read_parquet(_require(path, step))
+
+
+def validate_data(
+    settings: Settings,
+    metrics: PipelineMetrics | None = None,
+    frame: pd.DataFrame | None = None,
+) -> ValidationReport:
     """Check the ingested data against the contract; refuse it with a full report."""
     paths = Paths(settings.work_dir)
-    frame = pd.read_parquet(_require(paths.raw, "ingest"))
+    frame = _read(paths.raw, "ingest", frame)
     report = validate(frame)
     report.write(paths.reports)
     if metrics is not None:
@@ -115,34 +128,42 @@ def validate_data(settings: Settings, metrics: PipelineMetrics | None = None) ->
     return report
 
 
-def build_features(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_features(
+    settings: Settings, frame: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split point-in-time (or seeded) and keep the training features as drift reference."""
     paths = Paths(settings.work_dir)
-    frame = pd.read_parquet(_require(paths.raw, "ingest"))
+    frame = _read(paths.raw, "ingest", frame)
     train_rows, test_rows = split(frame, settings.test_fraction, settings.seed)
     train_rows.to_parquet(paths.train, index=False)
     test_rows.to_parquet(paths.test, index=False)
     featurize(train_rows).to_parquet(paths.reference, index=False)
+    sizes = {"rows_train": len(train_rows), "rows_test": len(test_rows)}
+    paths.split.write_text(json.dumps(sizes) + "\n")
     return train_rows, test_rows
 
 
-def train_model(settings: Settings) -> Pipeline:
+def train_model(settings: Settings, train_rows: pd.DataFrame | None = None) -> Pipeline:
     """Fit the seeded model on the training rows."""
     paths = Paths(settings.work_dir)
-    model = train(pd.read_parquet(_require(paths.train, "featurize")), settings.seed)
+    model = train(_read(paths.train, "featurize", train_rows), settings.seed)
     paths.model.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, paths.model)
     return model
 
 
 def evaluate_model(
-    settings: Settings, metrics: PipelineMetrics | None = None, champion: Pipeline | None = None
+    settings: Settings,
+    metrics: PipelineMetrics | None = None,
+    candidate: Pipeline | None = None,
+    test_rows: pd.DataFrame | None = None,
 ) -> Evaluation:
     """Gate the candidate: threshold and current champion, on the same test rows."""
     paths = Paths(settings.work_dir)
-    candidate = joblib.load(_require(paths.model, "train"))
-    test_rows = pd.read_parquet(_require(paths.test, "featurize"))
-    champion = champion if champion is not None else registry.load_champion(settings)
+    if candidate is None:
+        candidate = joblib.load(_require(paths.model, "train"))
+    test_rows = _read(paths.test, "featurize", test_rows)
+    champion = registry.load_champion(settings)
     evaluation = evaluate(candidate, test_rows, settings.metric, settings.threshold, champion)
     evaluation.write(paths.evaluation)
     if metrics is not None:
@@ -162,23 +183,23 @@ def register_model(settings: Settings) -> registry.RunRecord:
     model = joblib.load(_require(paths.model, "train"))
     evaluation = Evaluation.read(_require(paths.evaluation, "evaluate"))
     lineage = json.loads(_require(paths.ingest, "ingest").read_text())
-    train_rows = pd.read_parquet(_require(paths.train, "featurize"))
-    test_rows = pd.read_parquet(paths.test)
+    split_info = json.loads(_require(paths.split, "featurize").read_text())
     params = {
         "data_uri": str(lineage["data_uri"]),
         "data_fingerprint": str(lineage["data_fingerprint"]),
-        "rows_train": str(len(train_rows)),
-        "rows_test": str(len(test_rows)),
+        "rows_train": str(split_info["rows_train"]),
+        "rows_test": str(split_info["rows_test"]),
         "split": f"point-in-time on {TIMESTAMP_COLUMN}" if TIMESTAMP_COLUMN else "seeded random",
     }
+    test_head = pd.read_parquet(paths.test).head(5)
     reports = sorted(path for path in paths.reports.glob("*") if path.is_file())
     record = registry.record_run(
         settings,
         model=model,
         evaluation=evaluation,
         lineage=params,
-        reference=pd.read_parquet(_require(paths.reference, "featurize")),
-        input_example=featurize(test_rows.head(5)),
+        reference=_require(paths.reference, "featurize"),
+        input_example=featurize(test_head),
         reports=reports,
     )
     paths.registration.write_text(
@@ -202,16 +223,18 @@ def run_all(settings: Settings) -> registry.RunRecord:
     metrics = PipelineMetrics(settings.model_name)
     success = False
     try:
+        # Each step still writes its outputs (for inspection and single-step reruns);
+        # within one run they are also handed over in memory instead of read back.
         with metrics.step("ingest"):
-            ingest(settings, metrics)
+            frame = ingest(settings, metrics)
         with metrics.step("validate"):
-            validate_data(settings, metrics)
+            validate_data(settings, metrics, frame)
         with metrics.step("featurize"):
-            build_features(settings)
+            train_rows, test_rows = build_features(settings, frame)
         with metrics.step("train"):
-            train_model(settings)
+            model = train_model(settings, train_rows)
         with metrics.step("evaluate"):
-            evaluate_model(settings, metrics)
+            evaluate_model(settings, metrics, model, test_rows)
         with metrics.step("register"):
             record = register_model(settings)  # logs a refused run, then raises
         with metrics.step("card"):

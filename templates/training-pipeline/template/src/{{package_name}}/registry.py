@@ -149,7 +149,7 @@ def record_run(
     model: Pipeline,
     evaluation: Evaluation,
     lineage: dict[str, str],
-    reference: pd.DataFrame,
+    reference: Path,
     input_example: pd.DataFrame,
     reports: list[Path],
 ) -> RunRecord:
@@ -180,10 +180,7 @@ def record_run(
         mlflow.log_dict(evaluation.to_dict(), "evaluation.json")
         for report in reports:
             mlflow.log_artifact(str(report), "reports")
-        with tempfile.TemporaryDirectory() as scratch:
-            path = Path(scratch) / Path(REFERENCE_ARTIFACT).name
-            reference.to_parquet(path, index=False)
-            mlflow.log_artifact(str(path), str(Path(REFERENCE_ARTIFACT).parent))
+        mlflow.log_artifact(str(reference), str(Path(REFERENCE_ARTIFACT).parent))
         version = None
         if evaluation.passed:
             info = mlflow.sklearn.log_model(
