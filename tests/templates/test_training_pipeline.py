@@ -4,6 +4,8 @@
   store, registers a ``challenger``, promotes it to ``champion`` with an audit record, and
   a separate process (as a service would) loads ``models:/<name>@champion`` as a pyfunc
   model and predicts on a DataFrame of the contract's features.
+- A service generated from the realtime-inference template with
+  ``model_source=mlflow`` and that model URI serves the champion over HTTP.
 - Every metric the alert rules and the dashboard query is one the pipeline really emits
   (in the textfiles of that run, and in metrics.py for every case).
 - Continuous training is wired: scheduled and manual runs, promotion behind an approval.
@@ -16,7 +18,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +161,91 @@ def test_monitoring_reports_drift_per_feature(trained: dict[str, Any]) -> None:
     assert not report["drift_detected"]
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _http(url: str, body: dict[str, Any] | None = None) -> tuple[int, str]:
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"content-type": "application/json"}
+    request = urllib.request.Request(url, data=data, headers=headers)  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except OSError as error:
+        return 0, str(error)
+
+
+def test_a_realtime_service_serves_the_champion(trained: dict[str, Any], tmp_path: Path) -> None:
+    """The README's hand-over: realtime-inference, model_source=mlflow, the champion's URI."""
+    answers = trained["answers"]
+    name = answers["registered_model_name"]
+    service = tmp_path / "service"
+    run_copy(
+        str(Path(__file__).parents[2] / "templates"),
+        service,
+        data={
+            "template": "realtime-inference",
+            "project_name": "scoring-service",
+            "model_source": "mlflow",
+            "mlflow_model_uri": f"models:/{name}@champion",
+        },
+        defaults=True,
+        quiet=True,
+    )
+    database = trained["workdir"] / answers["mlflow_tracking_uri"].removeprefix("sqlite:///")
+    port = _free_port()
+    env = _env(service)
+    env.update(
+        MLFLOW_TRACKING_URI=f"sqlite:///{database}",
+        SCORING_SERVICE_PORT=str(port),
+        SCORING_SERVICE_HOST="127.0.0.1",
+    )
+    server = subprocess.Popen(
+        [str(tools.gen_python()), "-m", "scoring_service"],
+        cwd=service,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while _http(f"{base}/readyz")[0] != 200:
+            assert server.poll() is None, f"the service exited:\n{server.stderr.read()[-3000:]}"
+            assert time.monotonic() < deadline, "the service never became ready"
+            time.sleep(1)
+        features = json.loads(
+            _ok(
+                _run(
+                    trained["workdir"],
+                    "-c",
+                    "import json, "
+                    f"{answers['package_name']}.contract as c; print(json.dumps(c.FEATURES))",
+                )
+            )
+        )
+        status, body = _http(
+            f"{base}/v1/predict", {"instances": [dict.fromkeys(features, 1.0)] * 2}
+        )
+        assert status == 200, body
+        reply = json.loads(body)
+        assert reply["model_version"] == "1"
+        assert len(reply["predictions"]) == 2
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def _queried_metrics(project: Path) -> set[str]:
     text = (project / "monitoring" / "prometheus" / "alerts.yml").read_text()
     text += (project / "monitoring" / "grafana" / "dashboard.json").read_text()
@@ -182,9 +273,7 @@ def test_every_queried_metric_is_defined(project: Path) -> None:
 
 
 @pytest.mark.parametrize("case", case_params(CASES))
-def test_continuous_training_is_scheduled_and_promotion_approved(
-    case: Case, project: Path
-) -> None:
+def test_continuous_training_is_scheduled_and_promotion_approved(case: Case, project: Path) -> None:
     answers = _answers(project)
     if answers["ci"] == "github":
         workflow = yaml.safe_load((project / ".github" / "workflows" / "ct.yml").read_text())
