@@ -110,18 +110,28 @@ def child_run(args: argparse.Namespace) -> None:
     )
 
 
-def ceiling(project: Path, config: Any, pkg: str) -> dict[str, float]:
-    """predict on the whole input, already in memory (read and features not timed)."""
+def throughput(config: Any, pkg: str, repeats: int) -> tuple[float, float]:
+    """Best-of-``repeats`` rows/s of the ceiling and of a full engine run, interleaved so
+    that load from other processes hits both alike.
+
+    Ceiling: the model's predict on the whole input already in memory (reading the file
+    and building the features are not timed). Engine: ``run_partition`` end to end.
+    """
     features = sys.modules[f"{pkg}.features"]
-    model_mod = sys.modules[f"{pkg}.model"]
-    model = model_mod.load_model(config.model_uri, config.tracking_uri)
+    model = sys.modules[f"{pkg}.model"].load_model(config.model_uri, config.tracking_uri)
+    job = sys.modules[f"{pkg}.job"]
     frame = pd.read_parquet(Path(config.input_uri) / f"{config.partition_key}={DAY.isoformat()}")
     inputs = features.build_features(frame)
     model.predict_scores(inputs.head(1000))  # warm-up
-    started = time.perf_counter()
-    model.predict_scores(inputs)
-    seconds = time.perf_counter() - started
-    return {"rows": len(frame), "seconds": seconds}
+    best_ceiling = best_engine = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        model.predict_scores(inputs)
+        best_ceiling = min(best_ceiling, time.perf_counter() - started)
+        started = time.perf_counter()
+        job.run_partition(config, DAY, model=model)
+        best_engine = min(best_engine, time.perf_counter() - started)
+    return len(frame) / best_ceiling, len(frame) / best_engine
 
 
 def spawn(project: Path, input_uri: str, output_uri: str, tracking_uri: str) -> dict[str, Any]:
@@ -148,6 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=300_000, help="rows of the smaller input")
     parser.add_argument("--project", type=Path, help="an existing default render")
+    parser.add_argument("--repeats", type=int, default=3, help="best of N for throughput")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--input-uri", help=argparse.SUPPRESS)
     parser.add_argument("--output-uri", help=argparse.SUPPRESS)
@@ -172,12 +183,17 @@ def main() -> None:
         write_input(pkg, small, args.rows)
         write_input(pkg, large, args.rows * 10)
 
-        top = ceiling(project, small, pkg)
+        __import__(f"{pkg}.job")
+        measured = config_mod.JobConfig(
+            input_uri=small.input_uri,
+            output_uri=str(scratch / "out-throughput"),
+            metrics_dir=str(scratch / "metrics-throughput"),
+            tracking_uri=tracking_uri,
+        )
+        ceiling_rate, engine_rate = throughput(measured, pkg, args.repeats)
         run_small = spawn(project, small.input_uri, str(scratch / "out-small"), tracking_uri)
         run_large = spawn(project, large.input_uri, str(scratch / "out-large"), tracking_uri)
 
-        ceiling_rate = top["rows"] / top["seconds"]
-        engine_rate = run_small["rows"] / run_small["seconds"]
         print(f"input rows: {args.rows:,} (memory run: {args.rows * 10:,})")
         print(f"ceiling (predict on the whole in-memory input): {ceiling_rate:,.0f} rows/s")
         print(f"pandas engine (read, validate, score, write):    {engine_rate:,.0f} rows/s")
@@ -192,7 +208,10 @@ def main() -> None:
         )
         ratio = run_large["peak_rss_mib"] / run_small["peak_rss_mib"]
         print(f"memory ratio 10x input / 1x input: {ratio:.2f} (goal <= 1.2)")
-        print(f"large run: {run_large['rows'] / run_large['seconds']:,.0f} rows/s")
+        print(
+            f"single runs in fresh processes: {run_small['rows'] / run_small['seconds']:,.0f} "
+            f"and {run_large['rows'] / run_large['seconds']:,.0f} rows/s"
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
