@@ -78,6 +78,8 @@ def _demo_data(settings: Settings, args: argparse.Namespace) -> None:
     target = args.output or settings.data_uri
     if target == "demo":
         raise PipelineError("the data source is the built-in demo dataset: pass --output")
+    if Path(target).exists() and not args.force:
+        raise PipelineError(f"{target} exists: pass --force to replace it with the demo data")
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     write_table(demo_frame(settings.seed), target)
     print(f"wrote the demo dataset to {target}")
@@ -122,6 +124,7 @@ def parser() -> argparse.ArgumentParser:
             )
         if name == "demo-data":
             command.add_argument("--output", help="file to write (default: the data path)")
+            command.add_argument("--force", action="store_true", help="replace an existing file")
     return root
 
 
