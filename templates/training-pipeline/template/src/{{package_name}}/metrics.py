@@ -1,17 +1,20 @@
 """Pipeline metrics in Prometheus text format, written for node_exporter's textfile
-collector (each command writes its own ``<command>.prom``; CI can also push the file).
+collector (each command writes its own ``<command>.prom``) and, when
+PIPELINE_PUSHGATEWAY_URL is set (CI runs have no node_exporter), pushed to a Pushgateway
+under ``job="training_pipeline"`` and ``command=<command>``.
 
 Every metric name the alerts and the dashboard use is defined here, and only here.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
+from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, write_to_textfile
 
 PREFIX = "training_pipeline"
 
@@ -79,6 +82,16 @@ class PipelineMetrics:
             self.last_success.labels(self.model_name).set(now)
 
     def write(self, path: Path) -> Path:
+        """Write ``path`` (its stem names the command) and push it if a gateway is set."""
         path.parent.mkdir(parents=True, exist_ok=True)
         write_to_textfile(str(path), self.registry)
+        gateway = os.environ.get("PIPELINE_PUSHGATEWAY_URL")
+        if gateway:
+            push_to_gateway(
+                gateway,
+                job="training_pipeline",
+                grouping_key={"command": path.stem},
+                registry=self.registry,
+                timeout=10,
+            )
         return path
