@@ -27,12 +27,13 @@ class Case:
         return {"template": self.template, **self.answers}
 
 
+def _matrix_module(template: str) -> Any:
+    return importlib.import_module(f"template_harness.matrices.{template.replace('-', '_')}")
+
+
 def cases_for(template: str) -> list[Case]:
     """The matrix of one template, from ``matrices/<template_with_underscores>.py``."""
-    module = importlib.import_module(
-        f"template_harness.matrices.{template.replace('-', '_')}"
-    )
-    cases: list[Case] = module.CASES
+    cases: list[Case] = _matrix_module(template).CASES
     return cases
 
 
@@ -44,10 +45,7 @@ def all_cases() -> list[Case]:
 def required_paths(template: str) -> list[str]:
     """Glob patterns that must match in every render of ``template``: the matrix module's
     optional ``REQUIRED_PATHS`` (e.g. ``"Dockerfile"``, ``"deploy/k8s/*.yaml"``)."""
-    module = importlib.import_module(
-        f"template_harness.matrices.{template.replace('-', '_')}"
-    )
-    patterns: list[str] = list(getattr(module, "REQUIRED_PATHS", []))
+    patterns: list[str] = list(getattr(_matrix_module(template), "REQUIRED_PATHS", []))
     return patterns
 
 
