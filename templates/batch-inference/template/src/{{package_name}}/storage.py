@@ -94,7 +94,10 @@ def read_chunks(location: Location, input_format: str, chunk_rows: int) -> Itera
     for path in input_files(location, input_format):
         if input_format == "parquet":
             with location.fs.open_input_file(path) as handle:
-                for batch in pq.ParquetFile(handle).iter_batches(batch_size=chunk_rows):
+                # pre_buffer would cache every row group read so far: memory would grow
+                # with the file instead of staying at one chunk.
+                parquet = pq.ParquetFile(handle, pre_buffer=False)
+                for batch in parquet.iter_batches(batch_size=chunk_rows):
                     yield batch.to_pandas()
         else:
             with location.fs.open_input_stream(path) as handle:
