@@ -193,6 +193,8 @@ def test_live_service_predicts_and_exports_every_queried_metric(served: Any) -> 
     assert _get(f"{base}/healthz")[0] == 200
     status, metrics = _get(f"{base}/metrics")
     assert status == 200
+    # The alerts select route="/v1/predict": the label must carry the route template.
+    assert 'http_requests_total{method="POST",route="/v1/predict",status="200"}' in metrics.decode()
     exported = _exported_metric_names(metrics.decode())
     queried = _queried_metric_names(project)
     assert queried, "no metric names found in the alert rules and dashboard"
