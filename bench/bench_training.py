@@ -10,7 +10,7 @@ compares:
   against a local SQLite MLflow store that already exists (the one-off creation of the
   store's schema is reported separately as "cold").
 
-It prints the medians, the ratio pipeline / bare (goal of issue 4: <= 1.5x) and where the
+It prints the medians, the ratio pipeline / bare (goal: <= 1.5x) and where the
 pipeline's time goes, step by step. The pipeline's cost is mostly fixed (MLflow writes,
 model logging, registry), so the ratio depends on how long the model takes to fit: on the
 demo data as shipped (569 rows, a fit of a few tens of milliseconds) it is far above the
