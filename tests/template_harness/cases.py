@@ -13,6 +13,20 @@ from typing import Any
 
 TEMPLATES = ("realtime-inference", "batch-inference", "training-pipeline")
 
+# Files every template renders (repository hygiene from the shared partials); each matrix
+# module's REQUIRED_PATHS starts with these and adds its own.
+COMMON_PATHS = [
+    "README.md",
+    "Makefile",
+    "pyproject.toml",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    ".yamllint.yaml",
+    "CODEOWNERS",
+    "catalog-info.yaml",
+    ".copier-answers.yml",
+]
+
 
 @dataclass(frozen=True)
 class Case:

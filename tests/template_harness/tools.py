@@ -13,6 +13,10 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import yaml
+from copier import run_copy
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = REPO / "templates"
@@ -100,3 +104,44 @@ def output_of(result: subprocess.CompletedProcess[str]) -> str:
     parts = [result.stdout.strip(), result.stderr.strip()]
     text = "\n".join(part for part in parts if part)
     return text or f"exit code {result.returncode} and no output"
+
+
+def recorded_answers(project: Path) -> dict[str, Any]:
+    """The answers a render recorded in its ``.copier-answers.yml``."""
+    answers: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return answers
+
+
+def project_env(workdir: Path, drop_prefixes: tuple[str, ...] = ()) -> dict[str, str]:
+    """Environment for running a render's own code from the shared env, without install.
+
+    Variables of pytest, MLflow and the project's own settings (``drop_prefixes``) are
+    dropped so the outer test session cannot leak into the project under test.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST_", "MLFLOW_", *drop_prefixes))
+    }
+    env.update(
+        PYTHONPATH=str(workdir / "src"),
+        PYTHONDONTWRITEBYTECODE="1",
+        MLFLOW_DISABLE_TELEMETRY="true",
+        OMP_NUM_THREADS="1",
+    )
+    return env
+
+
+def render_with(template: str, answers: Mapping[str, Any], dst: Path) -> None:
+    """Render ``template`` of the working-tree catalog with ``answers`` on top of defaults.
+
+    Raises copier's ``ValueError`` when a validator refuses an answer.
+    """
+    run_copy(
+        str(TEMPLATES_DIR),
+        dst,
+        data={"template": template, **answers},
+        defaults=True,
+        quiet=True,
+        unsafe=False,
+    )

@@ -39,32 +39,12 @@ def _by_id(case_id: str) -> Case:
     return next(case for case in CASES if case.id == case_id)
 
 
-def _answers(project: Path) -> dict[str, Any]:
-    answers: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    return answers
-
-
-def _job_env(workdir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "JOB_", "MLFLOW_"))
-    }
-    env.update(
-        PYTHONPATH=str(workdir / "src"),
-        PYTHONDONTWRITEBYTECODE="1",
-        MLFLOW_DISABLE_TELEMETRY="true",
-        OMP_NUM_THREADS="1",
-    )
-    return env
-
-
 def _job(workdir: Path, package: str, *args: str) -> subprocess.CompletedProcess[str]:
     """``python -m <package> <args>`` in the shared generated-project environment."""
     return subprocess.run(
         [str(tools.gen_python()), "-m", package, *args],
         cwd=workdir,
-        env=_job_env(workdir),
+        env=tools.project_env(workdir, ("JOB_",)),
         capture_output=True,
         text=True,
         timeout=600,
@@ -77,7 +57,7 @@ def job_run(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> dic
     """The default render, copied, with demo data and model, scored twice for DAY."""
     workdir = tmp_path_factory.mktemp("batch-job") / "project"
     shutil.copytree(renderer(DEFAULT_CASE), workdir)
-    package = _answers(workdir)["package_name"]
+    package = tools.recorded_answers(workdir)["package_name"]
     demo = _job(workdir, package, "demo", "--from", DAY, "--to", DAY, "--rows", str(ROWS))
     assert demo.returncode == 0, tools.output_of(demo)
     runs = [_job(workdir, package, "run", "--date", DAY) for _ in range(2)]
@@ -175,7 +155,7 @@ def test_spark_tests_of_one_render(project: Path, tmp_path: Path) -> None:
         )
     workdir = tmp_path / project.name
     shutil.copytree(project, workdir)
-    env = _job_env(workdir)
+    env = tools.project_env(workdir, ("JOB_",))
     env.pop("PYTHONPATH")
     result = subprocess.run(
         [str(tools.gen_python()), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "spark"],
@@ -192,7 +172,7 @@ def test_spark_tests_of_one_render(project: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_job_defaults_follow_the_answers(project: Path) -> None:
-    answers = _answers(project)
+    answers = tools.recorded_answers(project)
     config = (project / "src" / answers["package_name"] / "config.py").read_text()
     assert f'input_uri: str = "{answers["input_uri"]}"' in config
     assert f'engine: Literal["pandas", "spark"] = "{answers["engine"]}"' in config
@@ -218,10 +198,4 @@ def test_questions_refuse_broken_answers(
     answers: dict[str, Any], message: str, tmp_path: Path
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
-        run_copy(
-            str(tools.TEMPLATES_DIR),
-            tmp_path / "out",
-            data={"template": T, **answers},
-            defaults=True,
-            quiet=True,
-        )
+        tools.render_with(T, answers, tmp_path / "out")

@@ -42,11 +42,6 @@ READY_TIMEOUT = 120.0
 pytestmark = pytest.mark.slow
 
 
-def _answers(project: Path) -> dict[str, Any]:
-    answers: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    return answers
-
-
 def _package(project: Path) -> Path:
     return next(path.parent for path in (project / "src").glob("*/app.py"))
 
@@ -185,7 +180,7 @@ def served(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_live_service_predicts_and_exports_every_queried_metric(served: Any) -> None:
     project, base, _, _ = served
     DEMO_FEATURES[:] = _module_constant(_package(project) / "schemas.py", "FEATURE_NAMES")
-    status, body, headers = _post_json(f"{base}/v1/predict", _example_body(_answers(project)))
+    status, body, headers = _post_json(f"{base}/v1/predict", _example_body(tools.recorded_answers(project)))
     assert status == 200
     assert len(body["predictions"]) == 2
     assert body["model_version"] == headers["x-model-version"]
@@ -216,7 +211,7 @@ def test_live_service_stops_cleanly_on_sigterm(served: Any) -> None:
 
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_slo_answers_drive_alerts_and_buckets(project: Path) -> None:
-    answers = _answers(project)
+    answers = tools.recorded_answers(project)
     alerts = (project / "monitoring/prometheus/alerts.yml").read_text()
     threshold = str(float(answers["slo_latency_p99_ms"]) / 1000)
     assert f'le="{threshold}"' in alerts
@@ -238,7 +233,7 @@ def test_features_become_the_request_schema(case: Case, project: Path) -> None:
 
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_rollout_choice_decides_the_deployments(project: Path) -> None:
-    rollout = _answers(project)["rollout"]
+    rollout = tools.recorded_answers(project)["rollout"]
     present = {p.name for p in (project / "deploy/k8s").glob("deployment-*.yaml")}
     expected = {
         "canary": {"deployment-stable.yaml", "deployment-canary.yaml"},
@@ -252,7 +247,7 @@ def test_rollout_choice_decides_the_deployments(project: Path) -> None:
 
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_classification_and_model_uri_reach_the_configuration(project: Path) -> None:
-    answers = _answers(project)
+    answers = tools.recorded_answers(project)
     config = yaml.safe_load((project / "deploy/k8s/configmap.yaml").read_text())["data"]
     prefix = answers["package_name"].upper() + "_"
     redact = answers["data_classification"] in {"confidential", "pii"}
@@ -300,12 +295,4 @@ def test_questions_refuse_broken_answers(
     answers: dict[str, Any], message: str, tmp_path: Path
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
-        run_copy(
-            str(tools.TEMPLATES_DIR),
-            tmp_path / "out",
-            data={"template": T, **answers},
-            defaults=True,
-            unsafe=False,
-            quiet=True,
-            vcs_ref="HEAD",
-        )
+        tools.render_with(T, answers, tmp_path / "out")

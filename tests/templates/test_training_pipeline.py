@@ -41,32 +41,12 @@ METRIC = re.compile(r"\btraining_pipeline_[a-z_]+\b")
 pytestmark = pytest.mark.slow
 
 
-def _answers(project: Path) -> dict[str, Any]:
-    answers: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    return answers
-
-
-def _env(workdir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "PIPELINE_", "MLFLOW_"))
-    }
-    env.update(
-        PYTHONPATH=str(workdir / "src"),
-        PYTHONDONTWRITEBYTECODE="1",
-        MLFLOW_DISABLE_TELEMETRY="true",
-        OMP_NUM_THREADS="1",
-    )
-    return env
-
-
 def _run(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``python <args>`` in the shared generated-project environment, in the render."""
     return subprocess.run(
         [str(tools.gen_python()), *args],
         cwd=workdir,
-        env=_env(workdir),
+        env=tools.project_env(workdir, ("PIPELINE_",)),
         capture_output=True,
         text=True,
         timeout=600,
@@ -106,7 +86,7 @@ def trained(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> dic
     """The default render, copied, trained, promoted and monitored as its README says."""
     workdir = tmp_path_factory.mktemp("training") / "project"
     shutil.copytree(renderer(DEFAULT_CASE), workdir)
-    answers = _answers(workdir)
+    answers = tools.recorded_answers(workdir)
     package = answers["package_name"]
     run_all = _ok(_run(workdir, "-m", package, "run-all"))
     promote = _ok(_run(workdir, "-m", package, "promote", "--reason", "goldenpath test"))
@@ -200,7 +180,7 @@ def test_a_realtime_service_serves_the_champion(trained: dict[str, Any], tmp_pat
     )
     database = trained["workdir"] / answers["mlflow_tracking_uri"].removeprefix("sqlite:///")
     port = _free_port()
-    env = _env(service)
+    env = tools.project_env(service, ("PIPELINE_",))
     env.update(
         MLFLOW_TRACKING_URI=f"sqlite:///{database}",
         SCORING_SERVICE_PORT=str(port),
@@ -265,7 +245,7 @@ def test_alerts_and_dashboard_use_only_emitted_metrics(trained: dict[str, Any]) 
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_every_queried_metric_is_defined(project: Path) -> None:
     """Static version of the check above for every case (names from metrics.py)."""
-    package = _answers(project)["package_name"]
+    package = tools.recorded_answers(project)["package_name"]
     source = (project / "src" / package / "metrics.py").read_text()
     defined = {f"training_pipeline_{name}" for name in re.findall(r'gauge\(\s*"(\w+)"', source)}
     missing = _queried_metrics(project) - defined
@@ -274,7 +254,7 @@ def test_every_queried_metric_is_defined(project: Path) -> None:
 
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_continuous_training_is_scheduled_and_promotion_approved(case: Case, project: Path) -> None:
-    answers = _answers(project)
+    answers = tools.recorded_answers(project)
     if answers["ci"] == "github":
         workflow = yaml.safe_load((project / ".github" / "workflows" / "ct.yml").read_text())
         triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 `on`
@@ -312,11 +292,4 @@ def test_questions_refuse_broken_answers(
     tmp_path: Path, answers: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
-        run_copy(
-            str(Path(__file__).parents[2] / "templates"),
-            tmp_path / "out",
-            data={"template": T, **answers},
-            defaults=True,
-            quiet=True,
-            unsafe=False,
-        )
+        tools.render_with(T, answers, tmp_path / "out")

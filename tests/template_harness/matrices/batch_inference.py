@@ -3,7 +3,7 @@ engines and input formats, the demo model and registry URIs (alias and version),
 object-store locations, daily, hourly and weekly schedules, and every data classification,
 spread over five cases (each render runs its own end-to-end test suite, so keep it small)."""
 
-from template_harness.cases import Case
+from template_harness.cases import COMMON_PATHS, Case
 
 T = "batch-inference"
 
@@ -70,16 +70,9 @@ SPARK_CASE = "batch-inference-aws-github-spark-registry"
 
 # Every render contains these (glob patterns relative to the render's root).
 REQUIRED_PATHS = [
-    "README.md",
-    "Makefile",
-    "pyproject.toml",
+    *COMMON_PATHS,
     "Dockerfile",
     ".dockerignore",
-    ".gitignore",
-    ".pre-commit-config.yaml",
-    ".yamllint.yaml",
-    "CODEOWNERS",
-    "catalog-info.yaml",
     "src/*/cli.py",
     "src/*/job.py",
     "src/*/contract.py",

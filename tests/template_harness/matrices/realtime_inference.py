@@ -3,7 +3,7 @@ every value of each other choice at least once (model source, service tier, roll
 classification), plus one case with overridden SLOs whose latency threshold falls on a
 default histogram bucket (le="1.0")."""
 
-from template_harness.cases import Case
+from template_harness.cases import COMMON_PATHS, Case
 
 T = "realtime-inference"
 
@@ -62,17 +62,9 @@ CASES = [
 
 # Glob patterns every render must contain (the CI files are checked per CI system).
 REQUIRED_PATHS = [
-    "README.md",
-    "Makefile",
-    "pyproject.toml",
+    *COMMON_PATHS,
     "Dockerfile",
     ".dockerignore",
-    ".gitignore",
-    ".pre-commit-config.yaml",
-    ".yamllint.yaml",
-    "CODEOWNERS",
-    "catalog-info.yaml",
-    ".copier-answers.yml",
     "src/*/app.py",
     "src/*/schemas.py",
     "src/*/model.py",

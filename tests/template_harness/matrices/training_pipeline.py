@@ -2,7 +2,7 @@
 task, model library and data source, every data classification, and each evaluation metric,
 spread over six cases (each render runs its own end-to-end test suite, so keep it small)."""
 
-from template_harness.cases import Case
+from template_harness.cases import COMMON_PATHS, Case
 
 T = "training-pipeline"
 
@@ -77,16 +77,9 @@ CASES = [
 
 # Every render contains these (glob patterns relative to the render's root).
 REQUIRED_PATHS = [
-    "README.md",
-    "Makefile",
-    "pyproject.toml",
+    *COMMON_PATHS,
     "Dockerfile",
     ".dockerignore",
-    ".gitignore",
-    ".pre-commit-config.yaml",
-    ".yamllint.yaml",
-    "CODEOWNERS",
-    "catalog-info.yaml",
     "src/*/cli.py",
     "src/*/features.py",
     "src/*/contract.py",
