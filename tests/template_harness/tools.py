@@ -145,3 +145,18 @@ def render_with(template: str, answers: Mapping[str, Any], dst: Path) -> None:
         quiet=True,
         unsafe=False,
     )
+
+
+def run_in_project(
+    workdir: Path, args: Sequence[str], drop_prefixes: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """``python <args>`` from the shared generated-project environment, inside a render."""
+    return subprocess.run(
+        [str(gen_python()), *args],
+        cwd=workdir,
+        env=project_env(workdir, drop_prefixes),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

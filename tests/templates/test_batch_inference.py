@@ -41,15 +41,7 @@ def _by_id(case_id: str) -> Case:
 
 def _job(workdir: Path, package: str, *args: str) -> subprocess.CompletedProcess[str]:
     """``python -m <package> <args>`` in the shared generated-project environment."""
-    return subprocess.run(
-        [str(tools.gen_python()), "-m", package, *args],
-        cwd=workdir,
-        env=tools.project_env(workdir, ("JOB_",)),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return tools.run_in_project(workdir, ["-m", package, *args], ("JOB_",))
 
 
 @pytest.fixture(scope="module")

@@ -43,15 +43,7 @@ pytestmark = pytest.mark.slow
 
 def _run(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``python <args>`` in the shared generated-project environment, in the render."""
-    return subprocess.run(
-        [str(tools.gen_python()), *args],
-        cwd=workdir,
-        env=tools.project_env(workdir, ("PIPELINE_",)),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return tools.run_in_project(workdir, args, ("PIPELINE_",))
 
 
 def _ok(result: subprocess.CompletedProcess[str]) -> str:

@@ -38,6 +38,11 @@ def _copier_errors(source: str, what: str) -> Iterator[None]:
         raise RenderError(f"{what} failed: {_one_line(exc)}") from exc
 
 
+# goldenpath has asked and validated every answer already: copier must never prompt, and it
+# may overwrite only inside the folder goldenpath hands it.
+_NON_INTERACTIVE: dict[str, Any] = {"defaults": True, "overwrite": True, "quiet": True}
+
+
 def copy(source: str, dst: Path, data: dict[str, Any], vcs_ref: str | None, trust: bool) -> None:
     """Render ``source`` at ``vcs_ref`` into the empty folder ``dst``."""
     with _copier_errors(source, "rendering"):
@@ -45,11 +50,9 @@ def copy(source: str, dst: Path, data: dict[str, Any], vcs_ref: str | None, trus
             source,
             dst,
             data=data,
-            defaults=True,
-            overwrite=True,
-            quiet=True,
             vcs_ref=vcs_ref,
             unsafe=trust,
+            **_NON_INTERACTIVE,
         )
 
 
@@ -66,13 +69,11 @@ def update(
         run_update(
             dst,
             data=data,
-            defaults=True,
-            overwrite=True,
-            quiet=True,
             vcs_ref=vcs_ref,
             conflict=conflict,
             unsafe=trust,
             skip_answered=True,
+            **_NON_INTERACTIVE,
         )
 
 
