@@ -66,10 +66,11 @@ def _rows_within_contract(frame: pd.DataFrame) -> pd.Series:
 
 
 def input_schema() -> pa.DataFrameSchema:
-    """What every input chunk is validated with: column types, unique ids, and the value
-    rules of all features in one vectorised row check (fast enough for every row)."""
+    """What every input chunk is validated with: column types and the value rules of all
+    features in one vectorised row check (fast enough for every row). Unique ids are
+    checked across the whole partition by ``validation.duplicate_ids``."""
     columns = {
-        ID_COLUMN: pa.Column("int64", nullable=False, unique=True),
+        ID_COLUMN: pa.Column("int64", nullable=False),
         **{name: pa.Column("float64", nullable=True) for name in FEATURES},
     }
     return pa.DataFrameSchema(

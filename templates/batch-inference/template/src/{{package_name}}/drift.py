@@ -80,5 +80,13 @@ class DriftAccumulator:
 def bin_counts(
     values: np.ndarray[Any, np.dtype[np.float64]], edges: np.ndarray[Any, np.dtype[np.float64]]
 ) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """How many values fall in each reference bin (edges are the bins' upper bounds)."""
-    return np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1)
+    """How many values fall in each reference bin (edges are the bins' upper bounds).
+
+    The same counts as ``np.bincount(np.searchsorted(edges, values, side="right"))``, but
+    with one vectorised comparison per edge: with ten bins that is several times faster
+    than a binary search per value, and drift is computed on every scored row.
+    """
+    below = np.fromiter(
+        (np.count_nonzero(values < edge) for edge in edges), dtype="int64", count=len(edges)
+    )
+    return np.diff(below, prepend=0, append=len(values))

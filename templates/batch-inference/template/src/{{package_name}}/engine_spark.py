@@ -21,7 +21,7 @@ from .drift import DriftAccumulator, bin_counts
 from .engine import EngineOutcome, PartitionJob
 from .metrics import SCORE_BUCKETS, ScoreHistogram
 from .scoring import score_chunk
-from .validation import check_output, split_valid
+from .validation import IdArray, check_output, parse_ids, split_valid
 
 _OUTPUT_DDL = (
     f"{ID_COLUMN} long, {SCORE_COLUMN} double, model_name string, model_version string, "
@@ -94,14 +94,17 @@ def score_partition(job: PartitionJob) -> EngineOutcome:
     features_ddl = ", ".join(f"{name} double" for name in FEATURES)
     checked_ddl = f"{ID_COLUMN} long, {features_ddl}, {REASON_COLUMN} string"
 
+    raw = _read(spark, job)
+    duplicates = _duplicate_ids(raw)
+
     def validate(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            split = split_valid(batch)
+            split = split_valid(batch, duplicates)
             yield pd.concat(
                 [split.valid.assign(**{REASON_COLUMN: None}), split.rejected], ignore_index=True
             )
 
-    checked = _read(spark, job).mapInPandas(validate, checked_ddl).cache()
+    checked = raw.mapInPandas(validate, checked_ddl).cache()
     try:
         rows_in = checked.count()
         rejected = checked.filter(checked[REASON_COLUMN].isNotNull())
@@ -132,6 +135,26 @@ def score_partition(job: PartitionJob) -> EngineOutcome:
         scores=scores,
         drift=drift,
     )
+
+
+def _duplicate_ids(raw: Any) -> IdArray:
+    """Ids repeated anywhere in the partition, read as the pandas engine reads them."""
+
+    def parsed(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            yield pd.DataFrame({ID_COLUMN: parse_ids(batch[ID_COLUMN]).dropna()})
+
+    repeated = (
+        raw.select(ID_COLUMN)
+        .mapInPandas(parsed, f"{ID_COLUMN} long")
+        .groupBy(ID_COLUMN)
+        .count()
+        .where("count > 1")
+        .select(ID_COLUMN)
+        .toPandas()
+    )
+    ids: IdArray = np.sort(repeated[ID_COLUMN].to_numpy(dtype="int64"))
+    return ids
 
 
 def _score_histogram(written: Any) -> ScoreHistogram:

@@ -31,6 +31,7 @@ from .storage import (
     recover,
     remove,
     staging_for,
+    write_json,
 )
 
 log = logging.getLogger(__name__)
@@ -150,13 +151,7 @@ def run_partition(
 
 
 def _write_report(root: Location, partition: str, run_id: str, report: dict[str, Any]) -> None:
-    reports = root.child(REPORTS)
-    staged = staging_for(reports, partition, run_id)
-    staged.fs.create_dir(staged.path, recursive=True)
-    with staged.fs.open_output_stream(f"{staged.path}/drift.json") as handle:
-        handle.write(json.dumps(report, indent=2, sort_keys=True).encode())
-    commit(staged, reports.child(partition), {"run_id": run_id})
-    discard(staged)
+    write_json(root.child(REPORTS, partition), "drift.json", report)
 
 
 def days_between(first: date, last: date) -> list[date]:

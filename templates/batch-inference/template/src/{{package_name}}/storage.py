@@ -1,11 +1,17 @@
 """Partitions on a local path or an object store: read in chunks, write atomically.
 
-Layout: ``<root>/<key>=<YYYY-MM-DD>/`` holds data files and a ``_SUCCESS`` manifest that
-is written last. A run writes into ``<root>/_staging/`` and only then swaps the finished
-directory in place of the old partition, so a rerun replaces (never appends) and a crash
-while writing leaves the previous output as it was. On a local or mounted file system the
-swap is two renames; on an object store, where renames are copies, readers rely on the
-``_SUCCESS`` manifest (see docs/adr/0001-idempotent-partition-writes.md).
+Layout: ``<root>/<key>=<YYYY-MM-DD>/`` holds data files and a ``_SUCCESS`` manifest
+(run id, model, row counts and the list of the partition's data files). A run writes into
+``<root>/_staging/`` and commits only when everything is written, so a rerun replaces
+(never appends) and a crash while writing leaves the previous output as it was:
+
+- on a local or mounted file system, two renames swap the finished directory in place of
+  the old one;
+- on an object store (S3, GCS), which has no rename, the new files are copied in under
+  names unique to the run, then the manifest is replaced in one PUT, which is atomic, and
+  only then are the previous run's files deleted. Until that PUT the old manifest still
+  names the old, untouched files; ``partition_files`` and ``read_partition`` read what
+  the manifest names (docs/adr/0001-idempotent-partition-writes.md).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -104,6 +111,40 @@ def read_chunks(location: Location, input_format: str, chunk_rows: int) -> Itera
                 yield from pd.read_csv(handle, chunksize=chunk_rows, float_precision="round_trip")
 
 
+def read_column(
+    location: Location, input_format: str, column: str, chunk_rows: int
+) -> Iterator[pd.Series] | None:
+    """One column of the partition, chunk by chunk (Parquet reads nothing else); None
+    when a file lacks the column, so that the full read reports every missing column."""
+    files = input_files(location, input_format)
+    for path in files:
+        if input_format == "parquet":
+            with location.fs.open_input_file(path) as handle:
+                if column not in pq.read_schema(handle).names:
+                    return None
+        else:
+            with location.fs.open_input_stream(path) as handle:
+                header = pd.read_csv(handle, nrows=0).columns
+            if column not in header:
+                return None
+    return _column_chunks(location, files, input_format, column, chunk_rows)
+
+
+def _column_chunks(
+    location: Location, files: list[str], input_format: str, column: str, chunk_rows: int
+) -> Iterator[pd.Series]:
+    for path in files:
+        if input_format == "parquet":
+            with location.fs.open_input_file(path) as handle:
+                parquet = pq.ParquetFile(handle, pre_buffer=False)
+                for batch in parquet.iter_batches(batch_size=chunk_rows, columns=[column]):
+                    yield batch.column(0).to_pandas()
+        else:
+            with location.fs.open_input_stream(path) as handle:
+                for frame in pd.read_csv(handle, usecols=[column], chunksize=chunk_rows):
+                    yield frame[column]
+
+
 class ParquetSink:
     """Appends chunks to one Parquet file inside a staging directory."""
 
@@ -161,24 +202,58 @@ def discard(directory: Location) -> None:
         os.rmdir(parent)
 
 
+def _data_files(directory: Location) -> list[str]:
+    """Base names of the data files in a directory (not the manifest, not hidden files)."""
+    if not directory.exists():
+        return []
+    entries = directory.fs.get_file_info(pafs.FileSelector(directory.path, recursive=False))
+    hidden = ("_", ".")  # the manifest; checksum files some writers add
+    return sorted(i.base_name for i in entries if i.is_file and not i.base_name.startswith(hidden))
+
+
+def write_json(directory: Location, name: str, document: dict[str, Any]) -> None:
+    """Write or replace one small JSON file so that readers see the old or the new one,
+    never a part: a rename on a file system, one PUT (atomic) on an object store."""
+    text = json.dumps(document, indent=2, sort_keys=True, default=str).encode()
+    directory.fs.create_dir(directory.path, recursive=True)
+    target = f"{directory.path}/{name}"
+    if not directory.local:
+        with directory.fs.open_output_stream(target) as handle:
+            handle.write(text)
+        return
+    temporary = f"{directory.path}/.{name}.{uuid.uuid4().hex}.tmp"  # hidden from readers
+    with open(temporary, "wb") as handle:
+        handle.write(text)
+    os.replace(temporary, target)
+
+
 def commit(staged: Location, final: Location, manifest: dict[str, Any]) -> None:
     """Replace ``final`` by ``staged`` as one step, the manifest written last."""
     staged.fs.create_dir(staged.path, recursive=True)
-    with staged.fs.open_output_stream(f"{staged.path}/{MANIFEST}") as handle:
-        handle.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
     final.fs.create_dir(final.path.rsplit("/", 1)[0], recursive=True)
     if final.local:
+        write_json(staged, MANIFEST, {**manifest, "files": _data_files(staged)})
         previous = f"{staged.path}.previous"
         if final.exists():
             os.rename(final.path, previous)  # both renames are atomic on one file system
         os.rename(staged.path, final.path)
         shutil.rmtree(previous, ignore_errors=True)
         return
-    # Object stores copy instead of renaming: clear, copy data files, manifest last.
-    final.fs.delete_dir_contents(final.path, missing_dir_ok=True)
-    files = final.fs.get_file_info(pafs.FileSelector(staged.path, recursive=False))
-    for info in sorted(files, key=lambda i: i.base_name == MANIFEST):
-        final.fs.copy_file(info.path, f"{final.path}/{info.base_name}")
+    _commit_by_manifest(staged, final, manifest)
+
+
+def _commit_by_manifest(staged: Location, final: Location, manifest: dict[str, Any]) -> None:
+    """The object-store commit: copy in under new names, flip the manifest, clean up."""
+    run_id = str(manifest["run_id"])
+    names = {}
+    for name in _data_files(staged):
+        stem, dot, suffix = name.partition(".")
+        names[name] = f"{stem}-{run_id}{dot}{suffix}"
+    for name, target in names.items():
+        final.fs.copy_file(f"{staged.path}/{name}", f"{final.path}/{target}")
+    write_json(final, MANIFEST, {**manifest, "files": sorted(names.values())})  # commit point
+    for name in set(_data_files(final)) - set(names.values()):
+        final.fs.delete_file(f"{final.path}/{name}")  # the previous run's, or a crashed run's
     final.fs.delete_dir(staged.path)
 
 
@@ -192,3 +267,20 @@ def read_manifest(directory: Location) -> dict[str, Any]:
     with directory.fs.open_input_stream(f"{directory.path}/{MANIFEST}") as handle:
         manifest: dict[str, Any] = json.loads(handle.read())
     return manifest
+
+
+def partition_files(directory: Location) -> list[str]:
+    """Paths of the committed data files of an output partition, as its manifest lists
+    them: on an object store the directory may also hold files of a run in flight or of a
+    crashed one, which are not part of the partition."""
+    if not directory.fs.get_file_info(f"{directory.path}/{MANIFEST}").is_file:
+        raise FileNotFoundError(f"{directory.uri()} has no {MANIFEST} manifest: not committed")
+    return [f"{directory.path}/{name}" for name in read_manifest(directory)["files"]]
+
+
+def read_partition(uri: str) -> pd.DataFrame:
+    """A committed output partition (local path or object-store URI) as one frame."""
+    directory = Location.parse(uri)
+    files = partition_files(directory)
+    tables = [pq.read_table(path, filesystem=directory.fs) for path in files]
+    return pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame()

@@ -1,10 +1,18 @@
-"""Row-level validation: split a chunk into valid rows and quarantined rows with reasons."""
+"""Row-level validation: split a chunk into valid rows and quarantined rows with reasons.
+
+Ids must be unique within the whole partition, not just within a chunk: the engines find
+the repeated ids in one pass over the id column before scoring (``duplicate_ids``) and
+hand them to ``split_valid``, so every row of a repeated id is quarantined whichever
+chunks the rows fall in.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +29,10 @@ from .contract import (
     input_schema,
 )
 from .errors import InputSchemaError, OutputValidationError
+
+DUPLICATE_REASON = f"{ID_COLUMN}: not unique within the partition"
+IdArray = np.ndarray[Any, np.dtype[np.int64]]
+_NO_IDS: IdArray = np.empty(0, dtype="int64")
 
 
 @dataclass(frozen=True)
@@ -46,13 +58,35 @@ def conform(chunk: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise InputSchemaError(f"input is missing required columns: {', '.join(missing)}")
     frame = chunk.loc[:, list(INPUT_COLUMNS)].reset_index(drop=True)
-    if frame[ID_COLUMN].dtype != "int64":
-        ids = pd.to_numeric(frame[ID_COLUMN], errors="coerce")
-        frame[ID_COLUMN] = ids.astype("Int64") if ids.isna().any() else ids.astype("int64")
+    frame[ID_COLUMN] = parse_ids(frame[ID_COLUMN])
     for name in FEATURES:
         if frame[name].dtype != "float64":
             frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     return frame
+
+
+def parse_ids(ids: pd.Series) -> pd.Series:
+    """Ids as integers; what cannot be read as one becomes missing (and is rejected)."""
+    if ids.dtype == "int64":
+        return ids
+    numbers = pd.to_numeric(ids, errors="coerce")
+    return numbers.astype("Int64") if numbers.isna().any() else numbers.astype("int64")
+
+
+def duplicate_ids(id_chunks: Iterable[pd.Series]) -> IdArray:
+    """The ids that occur more than once across all chunks, sorted.
+
+    Holds the partition's readable ids (8 bytes a row) for as long as the sort takes:
+    the one place where memory follows the input size rather than the chunk size.
+    """
+    parts = [parse_ids(chunk).dropna().to_numpy(dtype="int64") for chunk in id_chunks]
+    if not parts:
+        return _NO_IDS
+    ids = np.concatenate(parts)
+    del parts
+    ids.sort()
+    repeated: IdArray = np.unique(ids[1:][ids[1:] == ids[:-1]])
+    return repeated
 
 
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
@@ -69,8 +103,12 @@ def _describe(cases: pd.DataFrame) -> str:
     return "; ".join(sorted({f"{column}: {check}" for column, check in pairs}))
 
 
-def split_valid(chunk: pd.DataFrame) -> Split:
-    """Validate one chunk; rows that break a rule go to quarantine with every reason."""
+def split_valid(chunk: pd.DataFrame, duplicates: IdArray | None = None) -> Split:
+    """Validate one chunk; rows that break a rule go to quarantine with every reason.
+
+    ``duplicates`` are the ids repeated anywhere in the partition (``duplicate_ids``);
+    without them, only ids repeated inside this chunk are caught.
+    """
     frame = conform(chunk)
     screen, rules = _schemas()
     reasons: dict[int, set[str]] = defaultdict(set)
@@ -78,6 +116,15 @@ def split_valid(chunk: pd.DataFrame) -> Split:
     for row in np.flatnonzero(missing_id):
         reasons[int(row)].add(f"{ID_COLUMN}: missing or not an integer")
     checked = frame.loc[~missing_id].astype({ID_COLUMN: "int64"}) if missing_id.any() else frame
+    ids = checked[ID_COLUMN]
+    if duplicates is None:
+        repeated = ids.duplicated(keep=False).to_numpy()
+    elif len(duplicates):
+        repeated = np.isin(ids.to_numpy(), duplicates)
+    else:
+        repeated = np.zeros(len(ids), dtype=bool)
+    for row in ids.index[repeated]:
+        reasons[int(row)].add(DUPLICATE_REASON)
     cases = _failures(screen, checked)
     if cases is not None:
         if cases["index"].isna().any():
