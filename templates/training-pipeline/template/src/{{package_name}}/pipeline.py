@@ -177,11 +177,23 @@ def evaluate_model(
     return evaluation
 
 
-def register_model(settings: Settings) -> registry.RunRecord:
-    """Log the run to MLflow; a candidate that passed the gate becomes the challenger."""
+def register_model(
+    settings: Settings,
+    model: Pipeline | None = None,
+    evaluation: Evaluation | None = None,
+    test_rows: pd.DataFrame | None = None,
+) -> registry.RunRecord:
+    """Log the run to MLflow; a candidate that passed the gate becomes the challenger.
+
+    Run-all hands over the model, its evaluation and the test rows it already holds; a
+    single-step run reads them from the work directory.
+    """
     paths = Paths(settings.work_dir)
-    model = joblib.load(_require(paths.model, "train"))
-    evaluation = Evaluation.read(_require(paths.evaluation, "evaluate"))
+    if model is None:
+        model = joblib.load(_require(paths.model, "train"))
+    if evaluation is None:
+        evaluation = Evaluation.read(_require(paths.evaluation, "evaluate"))
+    test_rows = _read(paths.test, "featurize", test_rows)
     lineage = json.loads(_require(paths.ingest, "ingest").read_text())
     split_info = json.loads(_require(paths.split, "featurize").read_text())
     params = {
@@ -191,8 +203,11 @@ def register_model(settings: Settings) -> registry.RunRecord:
         "rows_test": str(split_info["rows_test"]),
         "split": f"point-in-time on {TIMESTAMP_COLUMN}" if TIMESTAMP_COLUMN else "seeded random",
     }
-    test_head = pd.read_parquet(paths.test).head(5)
-    reports = sorted(path for path in paths.reports.glob("*") if path.is_file())
+    test_head = test_rows.head(5)
+    # Not registration.json: the one there is the previous run's.
+    reports = sorted(
+        path for path in paths.reports.glob("*") if path.is_file() and path != paths.registration
+    )
     record = registry.record_run(
         settings,
         model=model,
@@ -234,9 +249,10 @@ def run_all(settings: Settings) -> registry.RunRecord:
         with metrics.step("train"):
             model = train_model(settings, train_rows)
         with metrics.step("evaluate"):
-            evaluate_model(settings, metrics, model, test_rows)
+            evaluation = evaluate_model(settings, metrics, model, test_rows)
         with metrics.step("register"):
-            record = register_model(settings)  # logs a refused run, then raises
+            # Logs a refused run too, then raises.
+            record = register_model(settings, model, evaluation, test_rows)
         with metrics.step("card"):
             model_card(settings)
         success = True
