@@ -1,17 +1,19 @@
 """Benchmark of the batch-inference template's pandas engine (not a timed test).
 
 Renders the template with its defaults (or uses ``--project``), registers the demo model
-in a temporary MLflow store, writes a demo input partition, then reports:
+in a temporary MLflow store, writes demo input partitions, then reports:
 
 1. throughput: rows/s of a full run of the pandas engine (read, validate, score, write,
    drift, metrics) against the ceiling, the model's predict on the whole input already in
-   memory; goal: ratio >= 0.8;
-2. memory: peak RSS of a run on an input 10x larger against the smaller run, each in a
-   fresh process; goal: ratio <= 1.2.
+   memory, on a 1,000,000-row partition; each round times both back to back and the goal
+   (ratio >= 0.8) is read on the median of the rounds' ratios;
+2. memory: peak RSS of a run on an input 10x larger (3,000,000 rows) against the smaller
+   run (300,000 rows), each in a fresh process; goal: ratio <= 1.2.
 
 Run it with the generated-project environment (it imports the generated package):
 
-    .venv-gen/bin/python bench/bench_batch.py [--rows 300000] [--project DIR]
+    .venv-gen/bin/python bench/bench_batch.py [--rows 300000] [--throughput-rows 1000000]
+        [--repeats 5] [--project DIR]
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,10 +73,16 @@ def write_input(pkg: str, config: Any, rows: int, chunk: int = 100_000) -> None:
     writer.close()
 
 
-def rss_mib() -> float:
+def rss_mib(field: str = "VmRSS") -> float:
+    """This process's resident memory now (VmRSS) or at its peak (VmHWM), in MiB.
+
+    VmHWM belongs to the process's own address space. ``getrusage().ru_maxrss`` would not
+    do: Linux carries it over from the parent through fork and exec, so a child started
+    by a parent that holds a large input would report the parent's size.
+    """
     with open("/proc/self/status", encoding="ascii") as handle:
         for line in handle:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -97,7 +105,7 @@ def child_run(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     result = job.run_partition(config, DAY, model=model)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = rss_mib("VmHWM")
     print(
         json.dumps(
             {
@@ -110,9 +118,11 @@ def child_run(args: argparse.Namespace) -> None:
     )
 
 
-def throughput(config: Any, pkg: str, repeats: int) -> tuple[float, float]:
-    """Best-of-``repeats`` rows/s of the ceiling and of a full engine run, interleaved so
-    that load from other processes hits both alike.
+def throughput(config: Any, pkg: str, repeats: int) -> tuple[float, float, list[float]]:
+    """Rows/s of the ceiling and of a full engine run (best of ``repeats`` each), and the
+    ratio of every round. Each round times both back to back, so that load from other
+    processes hits both alike; the median of the rounds' ratios is the steadier figure on
+    a shared machine, the best-of figures show what each side can do.
 
     Ceiling: the model's predict on the whole input already in memory (reading the file
     and building the features are not timed). Engine: ``run_partition`` end to end.
@@ -123,15 +133,17 @@ def throughput(config: Any, pkg: str, repeats: int) -> tuple[float, float]:
     frame = pd.read_parquet(Path(config.input_uri) / f"{config.partition_key}={DAY.isoformat()}")
     inputs = features.build_features(frame)
     model.predict_scores(inputs.head(1000))  # warm-up
-    best_ceiling = best_engine = float("inf")
+    job.run_partition(config, DAY, model=model)  # warm-up: first-call costs, file cache
+    ceilings, engines = [], []
     for _ in range(repeats):
         started = time.perf_counter()
         model.predict_scores(inputs)
-        best_ceiling = min(best_ceiling, time.perf_counter() - started)
+        ceilings.append(time.perf_counter() - started)
         started = time.perf_counter()
         job.run_partition(config, DAY, model=model)
-        best_engine = min(best_engine, time.perf_counter() - started)
-    return len(frame) / best_ceiling, len(frame) / best_engine
+        engines.append(time.perf_counter() - started)
+    ratios = [ceiling / engine for ceiling, engine in zip(ceilings, engines, strict=True)]
+    return len(frame) / min(ceilings), len(frame) / min(engines), ratios
 
 
 def spawn(project: Path, input_uri: str, output_uri: str, tracking_uri: str) -> dict[str, Any]:
@@ -156,9 +168,14 @@ def spawn(project: Path, input_uri: str, output_uri: str, tracking_uri: str) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=300_000, help="rows of the smaller input")
+    parser.add_argument(
+        "--rows", type=int, default=300_000, help="rows of the smaller memory-run input"
+    )
+    parser.add_argument(
+        "--throughput-rows", type=int, default=1_000_000, help="rows of the throughput input"
+    )
     parser.add_argument("--project", type=Path, help="an existing default render")
-    parser.add_argument("--repeats", type=int, default=3, help="best of N for throughput")
+    parser.add_argument("--repeats", type=int, default=5, help="throughput rounds")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--input-uri", help=argparse.SUPPRESS)
     parser.add_argument("--output-uri", help=argparse.SUPPRESS)
@@ -179,25 +196,32 @@ def main() -> None:
         tracking_uri = f"sqlite:///{scratch}/mlflow.db"
         small = config_mod.JobConfig(input_uri=str(scratch / "in-small"), tracking_uri=tracking_uri)
         large = config_mod.JobConfig(input_uri=str(scratch / "in-large"), tracking_uri=tracking_uri)
+        rated = config_mod.JobConfig(input_uri=str(scratch / "in-rated"), tracking_uri=tracking_uri)
         demo.train_demo_model(small)
         write_input(pkg, small, args.rows)
         write_input(pkg, large, args.rows * 10)
+        write_input(pkg, rated, args.throughput_rows)
 
         __import__(f"{pkg}.job")
         measured = config_mod.JobConfig(
-            input_uri=small.input_uri,
+            input_uri=rated.input_uri,
             output_uri=str(scratch / "out-throughput"),
             metrics_dir=str(scratch / "metrics-throughput"),
             tracking_uri=tracking_uri,
         )
-        ceiling_rate, engine_rate = throughput(measured, pkg, args.repeats)
+        ceiling_rate, engine_rate, ratios = throughput(measured, pkg, args.repeats)
         run_small = spawn(project, small.input_uri, str(scratch / "out-small"), tracking_uri)
         run_large = spawn(project, large.input_uri, str(scratch / "out-large"), tracking_uri)
 
-        print(f"input rows: {args.rows:,} (memory run: {args.rows * 10:,})")
-        print(f"ceiling (predict on the whole in-memory input): {ceiling_rate:,.0f} rows/s")
-        print(f"pandas engine (read, validate, score, write):    {engine_rate:,.0f} rows/s")
-        print(f"throughput ratio engine/ceiling: {engine_rate / ceiling_rate:.2f} (goal >= 0.8)")
+        print(f"throughput input: {args.throughput_rows:,} rows, {args.repeats} rounds")
+        print(f"ceiling (predict on the whole in-memory input): {ceiling_rate:,.0f} rows/s (best)")
+        print(f"pandas engine (read, validate, score, write):    {engine_rate:,.0f} rows/s (best)")
+        print(f"ratio of the best runs: {engine_rate / ceiling_rate:.2f}")
+        print(f"per-round ratios: {' '.join(f'{r:.2f}' for r in ratios)}")
+        print(
+            f"throughput ratio engine/ceiling (median of rounds): "
+            f"{statistics.median(ratios):.2f} (goal >= 0.8)"
+        )
         print(
             f"peak RSS {args.rows:,} rows: {run_small['peak_rss_mib']:.0f} MiB "
             f"(after model load {run_small['rss_before_mib']:.0f} MiB)"

@@ -66,15 +66,17 @@ def _rows_within_contract(frame: pd.DataFrame) -> pd.Series:
 
 
 def input_schema() -> pa.DataFrameSchema:
-    """What every input chunk is validated with: column types and the value rules of all
-    features in one vectorised row check (fast enough for every row). Unique ids are
-    checked across the whole partition by ``validation.duplicate_ids``."""
-    columns = {
-        ID_COLUMN: pa.Column("int64", nullable=False),
-        **{name: pa.Column("float64", nullable=True) for name in FEATURES},
-    }
+    """What every input chunk is screened with: ids present, and the value rules of all
+    features in one vectorised row check (fast enough for every row).
+
+    ``validation.conform`` has already given every feature the float64 type (unreadable
+    values become missing, and missing values fail the row check), so a per-feature
+    column here would only repeat that; rows that fail are explained feature by feature
+    with ``feature_rules_schema``. Unique ids are checked across the whole partition by
+    ``validation.duplicate_ids``.
+    """
     return pa.DataFrameSchema(
-        columns,
+        {ID_COLUMN: pa.Column("int64", nullable=False)},
         checks=[pa.Check(_rows_within_contract, name=ROW_CHECK)],
         strict=False,
         name="input",
@@ -92,20 +94,20 @@ def feature_rules_schema() -> pa.DataFrameSchema:
 
 
 def output_schema() -> pa.DataFrameSchema:
-    """Rules every scored chunk must meet before it is written (a failure is a bug)."""
+    """Rules every scored chunk must meet before it is written (a failure is a bug).
 
-    def text() -> pa.Column:
-        return pa.Column(str, checks=pa.Check.str_length(min_value=1), nullable=False)
-
+    The lineage columns hold one value per run, which ``scoring.Lineage`` checks once;
+    here they only need the right type and no gaps.
+    """
     return pa.DataFrameSchema(
         {
             ID_COLUMN: pa.Column("int64", nullable=False, unique=True),
             SCORE_COLUMN: pa.Column(
                 "float64", checks=[pa.Check.ge(0.0), pa.Check.le(1.0)], nullable=False
             ),
-            "model_name": text(),
-            "model_version": text(),
-            "run_id": text(),
+            "model_name": pa.Column(str, nullable=False),
+            "model_version": pa.Column(str, nullable=False),
+            "run_id": pa.Column(str, nullable=False),
             "scored_at": pa.Column("datetime64[us, UTC]", nullable=False),
         },
         strict=True,

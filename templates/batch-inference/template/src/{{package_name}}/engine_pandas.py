@@ -21,6 +21,8 @@ import pandas as pd
 
 from .contract import (
     ID_COLUMN,
+    LINEAGE_COLUMNS,
+    REASON_COLUMN,
     SCORE_COLUMN,
     output_arrow_schema,
     output_schema,
@@ -75,8 +77,8 @@ class Stage:
 
 def score_partition(job: PartitionJob) -> EngineOutcome:
     """Validate, score and stage one partition, chunk by chunk."""
-    out = ParquetSink(job.staged_output, output_arrow_schema())
-    quarantine = ParquetSink(job.staged_quarantine, quarantine_arrow_schema())
+    out = ParquetSink(job.staged_output, output_arrow_schema(), LINEAGE_COLUMNS)
+    quarantine = ParquetSink(job.staged_quarantine, quarantine_arrow_schema(), (REASON_COLUMN,))
     scores = ScoreHistogram()
     drift = DriftAccumulator(job.model.drift_reference) if job.model.drift_reference else None
     schema = output_schema()

@@ -22,6 +22,14 @@ class Lineage:
     run_id: str
     scored_at: datetime  # timezone-aware, UTC
 
+    def __post_init__(self) -> None:
+        fields = ("model_name", "model_version", "run_id")
+        empty = [name for name in fields if not getattr(self, name)]
+        if empty:
+            raise ValueError(f"lineage must not be empty: {', '.join(empty)}")
+        if self.scored_at.utcoffset() is None:
+            raise ValueError("lineage scored_at must be timezone-aware")
+
 
 def score_chunk(valid: pd.DataFrame, model: LoadedModel, lineage: Lineage) -> pd.DataFrame:
     """One output row per valid input row: id, score and the lineage columns."""

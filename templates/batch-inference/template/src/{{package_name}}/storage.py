@@ -146,11 +146,19 @@ def _column_chunks(
 
 
 class ParquetSink:
-    """Appends chunks to one Parquet file inside a staging directory."""
+    """Appends chunks to one Parquet file inside a staging directory.
 
-    def __init__(self, directory: Location, schema: pa.Schema) -> None:
+    ``dictionary_columns`` are the columns worth dictionary-encoding (few distinct values,
+    such as the lineage); trying it on ids and scores only costs time, as they never
+    repeat enough to fit.
+    """
+
+    def __init__(
+        self, directory: Location, schema: pa.Schema, dictionary_columns: tuple[str, ...] = ()
+    ) -> None:
         self.directory = directory
         self.schema = schema
+        self.dictionary_columns = list(dictionary_columns)
         self.rows = 0
         self._writer: pq.ParquetWriter | None = None
 
@@ -161,6 +169,7 @@ class ParquetSink:
                 f"{self.directory.path}/part-00000.parquet",
                 self.schema,
                 filesystem=self.directory.fs,
+                use_dictionary=self.dictionary_columns,
             )
         table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
         self._writer.write_table(table)

@@ -76,16 +76,16 @@ def parse_ids(ids: pd.Series) -> pd.Series:
 def duplicate_ids(id_chunks: Iterable[pd.Series]) -> IdArray:
     """The ids that occur more than once across all chunks, sorted.
 
-    Holds the partition's readable ids (8 bytes a row) for as long as the sort takes:
-    the one place where memory follows the input size rather than the chunk size.
+    Holds the partition's readable ids (8 bytes a row, and a hash table over them) for a
+    moment: the one place where memory follows the input size rather than the chunk size.
+    Hashing is several times faster than sorting the ids.
     """
     parts = [parse_ids(chunk).dropna().to_numpy(dtype="int64") for chunk in id_chunks]
     if not parts:
         return _NO_IDS
-    ids = np.concatenate(parts)
+    ids = pd.Series(np.concatenate(parts))
     del parts
-    ids.sort()
-    repeated: IdArray = np.unique(ids[1:][ids[1:] == ids[:-1]])
+    repeated: IdArray = np.unique(ids[ids.duplicated(keep=False)].to_numpy(dtype="int64"))
     return repeated
 
 
