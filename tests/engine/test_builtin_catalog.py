@@ -55,3 +55,33 @@ def test_first_release_updates_to_the_latest_keeping_local_files(
     assert f"_commit: v{latest}" in (dest / ".copier-answers.yml").read_text()
     assert (dest / "NOTES.md").read_text() == "our own notes\n"
     assert Version.parse(str(latest)) > first
+
+
+def test_full_batch_release_updates_to_the_latest_keeping_local_edits(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    """0.2.0 brought the complete templates; later releases reworked batch-inference's
+    storage, engines, CD and Terraform. A team's edits to those same files survive."""
+    shipped = catalogs.versions(catalogs.for_source(catalogs.BUILTIN_SOURCE))
+    full = Version.parse("0.2.0")
+    if full not in shipped or shipped[-1] == full:
+        pytest.skip(f"the package ships {shipped}: no release after {full}")
+    dest = tmp_path / "my-job"
+    code, output = invoke(
+        cli, "new", "batch-inference", str(dest), "--defaults", "--version", str(full)
+    )
+    assert code == 0, output
+    job = dest / "src" / "my_job" / "job.py"
+    job.write_text(job.read_text() + "# our team's note\n")
+    cronjob = dest / "deploy" / "k8s" / "cronjob.yaml"
+    cronjob.write_text(cronjob.read_text().replace("backoffLimit: 2", "backoffLimit: 4"))
+    git(dest, "commit", "-qam", "our edits")
+
+    code, output = invoke(cli, "update", str(dest), "--json")
+
+    assert code == 0, output
+    assert f"_commit: v{shipped[-1]}" in (dest / ".copier-answers.yml").read_text()
+    assert job.read_text().endswith("# our team's note\n")
+    assert "backoffLimit: 4" in cronjob.read_text()
+    assert (dest / "infra" / "modules" / "batch-job" / "schedule.tf").is_file()
+    assert not list(dest.rglob("*.rej"))
