@@ -34,18 +34,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from common import render
 
-REPO = Path(__file__).resolve().parents[1]
 DAY = date(2024, 1, 1)
-
-
-def render(target: Path) -> Path:
-    """The template's default render, made with goldenpath's own copier."""
-    copier = REPO / ".venv" / "bin" / "copier"
-    command = [str(copier) if copier.exists() else "copier"]
-    command += ["copy", "--defaults", "-q", "-d", "template=batch-inference"]
-    subprocess.run([*command, str(REPO / "templates"), str(target)], check=True)
-    return target
 
 
 def package_of(project: Path) -> str:
@@ -187,7 +178,7 @@ def main() -> None:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     scratch = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     try:
-        project = args.project or render(scratch / "project")
+        project = args.project or render("batch-inference", scratch / "project")
         import_package(project)
         pkg = package_of(project)
         config_mod = __import__(f"{pkg}.config", fromlist=["JobConfig"])

@@ -37,7 +37,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from common import REPO, render
+
 GEN_PYTHON = Path(os.environ.get("GOLDENPATH_GEN_PYTHON", REPO / ".venv-gen" / "bin" / "python"))
 RPS_GOAL = 0.8
 P99_GOAL = 1.25
@@ -96,20 +97,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def render(destination: Path) -> Path:
-    from copier import run_copy  # noqa: PLC0415 - only needed without --project
-
-    run_copy(
-        str(REPO / "templates"),
-        destination,
-        data={"template": "realtime-inference"},
-        defaults=True,
-        quiet=True,
-        vcs_ref="HEAD",
-    )
-    return destination
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -313,7 +300,8 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-realtime-"))
-    prep = prepare(args.project or render(work / "service"), work)
+    project = args.project or render("realtime-inference", work / "service", vcs_ref="HEAD")
+    prep = prepare(project, work)
     body = work / "body.json"
     body.write_text(json.dumps({"instances": [dict.fromkeys(prep.features.split(","), 1.0)]}))
     load: Load = run_wrk if shutil.which("wrk") else run_python_load

@@ -33,7 +33,6 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,18 +41,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from common import render
 
-REPO = Path(__file__).resolve().parents[1]
 GOAL = 1.5
-
-
-def render(target: Path) -> Path:
-    """The template's default render, made with goldenpath's own copier."""
-    copier = REPO / ".venv" / "bin" / "copier"
-    command = [str(copier) if copier.exists() else "copier"]
-    command += ["copy", "--defaults", "-q", "-d", "template=training-pipeline"]
-    subprocess.run([*command, str(REPO / "templates"), str(target)], check=True)
-    return target
 
 
 def import_package(project: Path) -> str:
@@ -172,7 +162,7 @@ def main() -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
     scratch = Path(tempfile.mkdtemp(prefix="bench-training-"))
-    project = args.project or render(scratch / "project")
+    project = args.project or render("training-pipeline", scratch / "project")
     package = import_package(project)
     modules = sys.modules
     config = modules[f"{package}.config"]
