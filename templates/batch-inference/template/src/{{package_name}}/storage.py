@@ -98,17 +98,7 @@ def input_files(location: Location, input_format: str) -> list[str]:
 
 def read_chunks(location: Location, input_format: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """The partition's rows, at most ``chunk_rows`` at a time, file by file."""
-    for path in input_files(location, input_format):
-        if input_format == "parquet":
-            with location.fs.open_input_file(path) as handle:
-                # pre_buffer would cache every row group read so far: memory would grow
-                # with the file instead of staying at one chunk.
-                parquet = pq.ParquetFile(handle, pre_buffer=False)
-                for batch in parquet.iter_batches(batch_size=chunk_rows):
-                    yield batch.to_pandas()
-        else:
-            with location.fs.open_input_stream(path) as handle:
-                yield from pd.read_csv(handle, chunksize=chunk_rows, float_precision="round_trip")
+    return _chunks(location, input_files(location, input_format), input_format, chunk_rows)
 
 
 def read_column(
@@ -120,29 +110,37 @@ def read_column(
     for path in files:
         if input_format == "parquet":
             with location.fs.open_input_file(path) as handle:
-                if column not in pq.read_schema(handle).names:
-                    return None
+                names = pq.read_schema(handle).names
         else:
             with location.fs.open_input_stream(path) as handle:
-                header = pd.read_csv(handle, nrows=0).columns
-            if column not in header:
-                return None
-    return _column_chunks(location, files, input_format, column, chunk_rows)
+                names = list(pd.read_csv(handle, nrows=0).columns)
+        if column not in names:
+            return None
+    chunks = _chunks(location, files, input_format, chunk_rows, columns=[column])
+    return (chunk[column] for chunk in chunks)
 
 
-def _column_chunks(
-    location: Location, files: list[str], input_format: str, column: str, chunk_rows: int
-) -> Iterator[pd.Series]:
+def _chunks(
+    location: Location,
+    files: list[str],
+    input_format: str,
+    chunk_rows: int,
+    columns: list[str] | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Rows of ``files`` (only ``columns`` when given), at most ``chunk_rows`` at a time."""
     for path in files:
         if input_format == "parquet":
             with location.fs.open_input_file(path) as handle:
+                # pre_buffer would cache every row group read so far: memory would grow
+                # with the file instead of staying at one chunk.
                 parquet = pq.ParquetFile(handle, pre_buffer=False)
-                for batch in parquet.iter_batches(batch_size=chunk_rows, columns=[column]):
-                    yield batch.column(0).to_pandas()
+                for batch in parquet.iter_batches(batch_size=chunk_rows, columns=columns):
+                    yield batch.to_pandas()
         else:
             with location.fs.open_input_stream(path) as handle:
-                for frame in pd.read_csv(handle, usecols=[column], chunksize=chunk_rows):
-                    yield frame[column]
+                yield from pd.read_csv(
+                    handle, usecols=columns, chunksize=chunk_rows, float_precision="round_trip"
+                )
 
 
 class ParquetSink:
