@@ -24,6 +24,11 @@ class GoldenpathError(Exception):
         self.hint = hint
 
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON form shared by every result: the message, the hint and the exit code."""
+        return {"message": self.message, "hint": self.hint, "exit_code": self.exit_code}
+
+
 class UsageError(GoldenpathError):
     """The command line or its inputs are wrong (bad option value, missing terminal...)."""
 
@@ -53,3 +58,28 @@ class AnswersError(UsageError):
 
 class RenderError(GoldenpathError):
     """Copier failed while rendering or updating; the destination was left untouched."""
+
+
+class Interrupted(GoldenpathError):
+    """The user pressed Ctrl-C (or the process got SIGINT); cleanup has already run."""
+
+
+class InternalError(GoldenpathError):
+    """An exception goldenpath did not expect; shown as one line instead of a traceback."""
+
+    def __init__(self, exc: BaseException) -> None:
+        detail = (str(exc).strip().splitlines() or [""])[0]
+        super().__init__(
+            f"internal error: {type(exc).__name__}" + (f": {detail}" if detail else ""),
+            hint="nothing of yours was changed; please report this with the output of "
+            "`goldenpath --version` and the command you ran",
+        )
+
+
+def as_goldenpath_error(exc: BaseException) -> GoldenpathError:
+    """Any exception as a ``GoldenpathError``, so no type can reach the user as a traceback."""
+    if isinstance(exc, GoldenpathError):
+        return exc
+    if isinstance(exc, KeyboardInterrupt):
+        return Interrupted("interrupted", hint="nothing of yours was changed")
+    return InternalError(exc)
