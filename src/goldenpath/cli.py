@@ -19,7 +19,13 @@ from rich.table import Table
 
 from goldenpath import __version__
 from goldenpath.config import load_settings
-from goldenpath.errors import EXIT_OK, AnswersError, GoldenpathError, UsageError
+from goldenpath.errors import (
+    EXIT_OK,
+    AnswersError,
+    GoldenpathError,
+    UsageError,
+    as_goldenpath_error,
+)
 from goldenpath.services import check as check_service
 from goldenpath.services import generate as generate_service
 from goldenpath.services import release as release_service
@@ -150,6 +156,27 @@ def _confirm_summary(asker: TerminalAsker) -> Callable[[list[tuple[str, str]]], 
     return confirm
 
 
+def _json_errors(as_json: bool) -> Callable[[Callable[[], int]], Callable[[], int]]:
+    """With ``--json``, a failure is JSON on stdout too (``{"error": {...}}``), not only text.
+
+    Scripts read stdout; an empty stdout on failure would leave them guessing.
+    """
+
+    def wrap(action: Callable[[], int]) -> Callable[[], int]:
+        def run() -> int:
+            try:
+                return action()
+            except BaseException as exc:
+                error = as_goldenpath_error(exc)
+                if as_json:
+                    out.print_json(json.dumps({"error": error.to_dict()}))
+                raise error from exc
+
+        return run
+
+    return wrap
+
+
 @app.command()
 def new(
     template: Annotated[
@@ -178,6 +205,7 @@ def new(
 ) -> None:
     """Generate a new repository from a catalog template."""
 
+    @_json_errors(as_json)
     def action() -> int:
         interactive = not defaults
         if interactive and not sys.stdin.isatty():
@@ -344,6 +372,7 @@ def templates(
 ) -> None:
     """List the catalog's templates and its version."""
 
+    @_json_errors(as_json)
     def action() -> int:
         result = templates_service.list_templates(catalog, load_settings())
         if as_json:
@@ -352,6 +381,8 @@ def templates(
         out.print(
             f"Catalog {result.catalog}, version {result.version or 'unversioned'}", markup=False
         )
+        if result.versions:
+            out.print("Versions: " + ", ".join(reversed(result.versions)), markup=False)
         for info in result.templates:
             out.print(f"  {info.name:<20} {info.description}", markup=False)
         return EXIT_OK

@@ -23,7 +23,6 @@ class GoldenpathError(Exception):
         self.message = message
         self.hint = hint
 
-
     def to_dict(self) -> dict[str, object]:
         """JSON form shared by every result: the message, the hint and the exit code."""
         return {"message": self.message, "hint": self.hint, "exit_code": self.exit_code}
@@ -55,12 +54,19 @@ class AnswersError(UsageError):
         )
         self.problems = problems
 
+    def to_dict(self) -> dict[str, object]:
+        """As every error, plus one entry per bad answer."""
+        return {
+            **super().to_dict(),
+            "problems": [{"answer": name, "problem": msg} for name, msg in self.problems],
+        }
+
 
 class RenderError(GoldenpathError):
     """Copier failed while rendering or updating; the destination was left untouched."""
 
 
-class Interrupted(GoldenpathError):
+class InterruptError(GoldenpathError):
     """The user pressed Ctrl-C (or the process got SIGINT); cleanup has already run."""
 
 
@@ -81,5 +87,5 @@ def as_goldenpath_error(exc: BaseException) -> GoldenpathError:
     if isinstance(exc, GoldenpathError):
         return exc
     if isinstance(exc, KeyboardInterrupt):
-        return Interrupted("interrupted", hint="nothing of yours was changed")
+        return InterruptError("interrupted", hint="nothing of yours was changed")
     return InternalError(exc)

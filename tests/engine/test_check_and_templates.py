@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from goldenpath.services import catalogs
+
 from .catalog_factory import git_catalog, tag_next, write
 from .conftest import invoke
 
@@ -92,3 +94,19 @@ def test_version_and_help(cli: CliRunner) -> None:
         code, output = invoke(cli, command, "--help")
         assert code == 0, command
         assert "Usage" in output
+
+
+def test_check_of_a_missing_path_says_it_does_not_exist(tmp_path: Path, cli: CliRunner) -> None:
+    code, output = invoke(cli, "check", str(tmp_path / "nonexistent"))
+    assert code == 1
+    assert f"error: {tmp_path / 'nonexistent'} does not exist" in output
+    assert ".copier-answers.yml" not in output
+
+
+def test_templates_lists_the_available_versions(
+    packaged: dict[str, Path], cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalogs, "packaged_bundle", lambda: packaged["new"])
+    code, output = invoke(cli, "templates")
+    assert code == 0, output
+    assert "Versions: 1.1.0, 1.0.0" in output

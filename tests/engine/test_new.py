@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from goldenpath.cli import app
 from goldenpath.errors import AnswersError, RenderError, RepositoryError, UsageError
 from goldenpath.services import catalogs
 from goldenpath.services.generate import NewRequest, generate
@@ -148,3 +149,52 @@ def test_unknown_template_is_a_usage_error(packaged: dict[str, Path], tmp_path: 
 def test_missing_parent_folder_is_refused(packaged: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(RepositoryError, match="does not exist"):
         generate(NewRequest(dest=tmp_path / "no" / "such" / "dir", template="svc"))
+
+
+def test_a_typo_in_the_template_name_is_named_not_taken_as_a_folder(
+    tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, output = invoke(cli, "new", "realtime-inferense", "--defaults")
+    assert code == 2, output
+    assert "unknown template 'realtime-inferense'; did you mean 'realtime-inference'?" in output
+    assert list(tmp_path.iterdir()) == [tmp_path / "home"]  # no folder, no temp dir
+    code, output = invoke(cli, "new", "batch-inferense", str(tmp_path / "job"), "--defaults")
+    assert code == 2
+    assert "did you mean 'batch-inference'?" in output
+    assert not (tmp_path / "job").exists()
+
+
+def test_a_template_named_twice_differently_is_refused(
+    packaged: dict[str, Path], tmp_path: Path, cli: CliRunner
+) -> None:
+    dest = tmp_path / "x"
+    code, output = invoke(cli, "new", "svc", str(dest), "--defaults", "-d", "template=job")
+    assert code == 2, output
+    assert "template 'svc' conflicts with --data template=job" in output
+    assert not dest.exists()
+    # the same template twice is no conflict, and --data alone names it too
+    code, output = invoke(cli, "new", "svc", str(dest), "--defaults", "-d", "template=svc")
+    assert code == 0, output
+    code, output = invoke(cli, "new", str(tmp_path / "y"), "--defaults", "-d", "template=job")
+    assert code == 0, output
+    assert (tmp_path / "y" / "schedule.txt").exists()
+
+
+def test_json_errors_are_json_on_stdout(packaged: dict[str, Path], tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["new", "svc", str(tmp_path / "z"), "--defaults", "--json", "-d", "port=80"],
+    )
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["exit_code"] == 2
+    assert error["hint"] == "fix the answers above; nothing was written"
+    assert error["problems"] == [{"answer": "port", "problem": "must be 1024 or more"}]
+    result = runner.invoke(
+        app,
+        ["new", "svc", str(tmp_path / "z"), "--defaults", "--json", "--version", "9.9.9"],
+    )
+    assert result.exit_code == 1
+    assert "9.9.9" in json.loads(result.stdout)["error"]["message"]

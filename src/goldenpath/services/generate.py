@@ -6,6 +6,7 @@ renamed to DEST: a failure at any point leaves no DEST behind.
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from goldenpath.adapters import copier_adapter, git_adapter
+from goldenpath.adapters.template_config import TemplateConfig
 from goldenpath.config import Settings
 from goldenpath.errors import CatalogError, RepositoryError, UsageError
 from goldenpath.services import answers as answers_service
@@ -78,6 +80,61 @@ def _check_parent(dest: Path) -> None:
         raise RepositoryError(f"parent folder {dest.parent} does not exist")
 
 
+def _one_template(argument: str | None, answer: Any) -> str | None:
+    """The template named as an argument or as ``--data template=``; never both, differing.
+
+    A conflicting pair is refused rather than one silently winning: the user meant something
+    and goldenpath cannot know which.
+    """
+    if answer is None:
+        return argument
+    if argument is not None and argument != str(answer):
+        raise UsageError(
+            f"template {argument!r} conflicts with --data template={answer}",
+            hint="name the template once, as the first argument",
+        )
+    return str(answer)
+
+
+def _refuse_near_miss(word: str, names: list[str]) -> None:
+    """A word that is almost a template name is a typo, not a folder name: say so.
+
+    Without this, ``new realtime-inferense`` would create a folder of that name (or start
+    the wizard and offer it as the project name).
+    """
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.8)
+    if close:
+        raise UsageError(
+            f"unknown template {word!r}; did you mean {close[0]!r}?",
+            hint="choose one of: " + ", ".join(names),
+        )
+
+
+def _choose_template(
+    request: NewRequest, config: TemplateConfig, answer: Any, dest: Path | None
+) -> tuple[str, Path | None]:
+    """The template to render, and DEST when the only argument turned out to be the folder."""
+    choices = answers_service.template_choices(config)
+    names = [name for _, name in choices]
+    template = request.template
+    if template is not None and template not in names and dest is None:
+        # `goldenpath new my-svc`: a single argument that is no template is the folder.
+        _refuse_near_miss(template, names)
+        dest, template = Path(template).resolve(), None
+        _check_parent(dest)
+    template = _one_template(template, answer)
+    if template is None and request.choose_template is not None:
+        template = request.choose_template(choices)
+    if template is None:
+        raise UsageError("no template given", hint="choose one of: " + ", ".join(names))
+    if template not in names:
+        _refuse_near_miss(template, names)
+        raise UsageError(
+            f"unknown template {template!r}", hint="choose one of: " + ", ".join(names)
+        )
+    return template, dest
+
+
 def generate(request: NewRequest, confirm: Any = None) -> NewResult:
     """Validate everything, render into a temp folder, commit, move to DEST.
 
@@ -89,23 +146,8 @@ def generate(request: NewRequest, confirm: Any = None) -> NewResult:
     catalog = catalogs.resolve(request.catalog, request.settings)
     version = catalogs.pick(catalog, request.version)
     with catalogs.open_version(catalog, version) as view:
-        choices = answers_service.template_choices(view.config)
-        names = [name for _, name in choices]
         data = dict(request.data)
-        template = request.template or data.get("template")
-        data.pop("template", None)
-        if template is not None and template not in names and dest is None:
-            # `goldenpath new my-svc`: a single argument that is no template is the folder.
-            dest, template = Path(template).resolve(), None
-            _check_parent(dest)
-        if template is None and request.choose_template is not None:
-            template = request.choose_template(choices)
-        if template is None:
-            raise UsageError("no template given", hint="choose one of: " + ", ".join(names))
-        if template not in names:
-            raise UsageError(
-                f"unknown template {template!r}", hint="choose one of: " + ", ".join(names)
-            )
+        template, dest = _choose_template(request, view.config, data.pop("template", None), dest)
         unsafe = view.config.unsafe_features()
         trusted = request.trust or request.settings.is_trusted(catalog.source)
         if unsafe and not trusted:
