@@ -1,7 +1,10 @@
 """Copier's public API (``run_copy``, ``run_update``) behind goldenpath's errors.
 
 Copier is always called non-interactively: goldenpath has asked and validated every answer
-already, so copier only renders and merges.
+already, so copier only renders and merges. Any exception copier lets through (a Jinja
+syntax error in a catalog file is not a ``CopierError``) becomes a one-line ``RenderError``,
+and copier's temporary folders live in a goldenpath scratch folder, so even a killed run
+leaves nothing behind that the next run does not sweep.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from copier import run_copy, run_update
-from copier.errors import CopierError, UnsafeTemplateError, UserMessageError
+from copier.errors import UnsafeTemplateError
+from jinja2 import TemplateError, TemplateSyntaxError
 
-from goldenpath.errors import CatalogError, RenderError
+from goldenpath import scratch
+from goldenpath.errors import CatalogError, GoldenpathError, RenderError
 
 
 def _trust_error(source: str) -> CatalogError:
@@ -27,15 +32,25 @@ def _trust_error(source: str) -> CatalogError:
 
 @contextmanager
 def _copier_errors(source: str, what: str) -> Iterator[None]:
-    """Copier's exceptions as goldenpath errors; its warnings stay out of the user's way."""
+    """Copier's exceptions as goldenpath errors; its warnings stay out of the user's way.
+
+    Every ``Exception`` is translated, not only copier's own: a catalog file that fails to
+    render raises Jinja's errors straight through copier. ``KeyboardInterrupt`` passes
+    unchanged so that callers can clean up and report it as an interruption.
+    """
     try:
-        with warnings.catch_warnings():
+        with scratch.folder() as tmp, scratch.libraries_use(tmp), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     except UnsafeTemplateError as exc:
         raise _trust_error(source) from exc
-    except (CopierError, UserMessageError, ValueError, OSError) as exc:
-        raise RenderError(f"{what} failed: {_one_line(exc)}") from exc
+    except GoldenpathError:
+        raise
+    except Exception as exc:
+        raise RenderError(
+            f"{what} failed: {_one_line(exc)}",
+            hint=_hint(exc),
+        ) from exc
 
 
 # goldenpath has asked and validated every answer already: copier must never prompt, and it
@@ -78,5 +93,13 @@ def update(
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    if isinstance(exc, TemplateSyntaxError) and exc.name:
+        return f"{exc.name} line {exc.lineno}: {text}"
+    return text
+
+
+def _hint(exc: BaseException) -> str:
+    if isinstance(exc, TemplateError):
+        return "this catalog version does not render (nothing was changed): tell its owners"
+    return "nothing was changed"

@@ -1,0 +1,91 @@
+"""Temporary folders goldenpath owns, named so that a later run can clean up after a killed one.
+
+Every folder is ``<tmp>/goldenpath-<pid>-<random>``. A normal exit (including Ctrl-C)
+removes it in a ``finally``; a process killed with SIGKILL cannot, so each new folder first
+sweeps the folders whose pid is no longer alive. Libraries that make their own temporary
+folders (copier renders the old and new versions into them) are pointed at one of ours for
+the duration of a call, so their leftovers are swept too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PREFIX = "goldenpath-"
+_OWNED = re.compile(rf"^{PREFIX}(?P<pid>\d+)-[A-Za-z0-9_]+$")
+
+
+def pid_alive(pid: int) -> bool:
+    """True while a process with this id exists (a process of another user counts)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def base_dir() -> Path:
+    """The system temporary folder this process would use without goldenpath's redirection."""
+    return Path(tempfile.gettempdir())
+
+
+def owned(base: Path | None = None) -> list[Path]:
+    """goldenpath's temporary folders in ``base`` (default: the temporary folder)."""
+    base = base or base_dir()
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return []
+    return [base / name for name in sorted(names) if _OWNED.match(name)]
+
+
+def sweep(base: Path | None = None) -> list[Path]:
+    """Remove the folders of goldenpath processes that died without cleaning up."""
+    removed: list[Path] = []
+    for path in owned(base):
+        match = _OWNED.match(path.name)
+        if match and not pid_alive(int(match["pid"])):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+@contextmanager
+def folder() -> Iterator[Path]:
+    """A fresh private folder, removed on every exit path; stale ones are swept first."""
+    base = base_dir()
+    sweep(base)
+    path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=base))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def libraries_use(path: Path) -> Iterator[None]:
+    """Point Python's ``tempfile`` (and ``TMPDIR`` for child processes) at ``path``.
+
+    Restored afterwards, so only the wrapped library call creates its folders there.
+    """
+    saved_tempdir, saved_env = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = str(path)
+    os.environ["TMPDIR"] = str(path)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved_tempdir
+        if saved_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved_env
