@@ -66,10 +66,13 @@ def _fail(exc: GoldenpathError) -> NoReturn:
 
 
 def _run(action: Callable[[], int]) -> None:
+    """Run a command's action; ANY exception becomes one ``error:`` line, never a traceback."""
     try:
         code = action()
-    except GoldenpathError as exc:
-        _fail(exc)
+    except (typer.Exit, SystemExit):
+        raise
+    except BaseException as exc:  # Ctrl-C and unexpected errors included
+        _fail(as_goldenpath_error(exc))
     raise typer.Exit(code)
 
 
@@ -280,6 +283,14 @@ def _print_update(result: update_service.UpdateResult) -> None:
         out.print("Review with `git diff`, then commit (goldenpath never commits for you).")
 
 
+def _print_abort(result: update_service.UpdateResult) -> None:
+    out.print(
+        f"{result.path}: the interrupted update to {result.to_version} was undone; "
+        "the tree is back at HEAD.",
+        markup=False,
+    )
+
+
 @app.command()
 def update(
     path: Annotated[Path, typer.Argument(help="Repository to update.")] = Path(),
@@ -292,6 +303,12 @@ def update(
     conflict: Annotated[
         str, typer.Option("--conflict", help="inline markers or .rej files.")
     ] = "inline",
+    abort: Annotated[
+        bool, typer.Option("--abort", help="Undo an interrupted update: restore HEAD.")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option("--continue", help="Finish an interrupted update.")
+    ] = False,
     trust: TrustOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -300,19 +317,30 @@ def update(
     def action() -> int:
         if conflict not in {"inline", "rej"}:
             raise UsageError(f"--conflict must be inline or rej, not {conflict!r}")
-        result = update_service.update(
-            path,
-            to=to,
-            dry_run=dry_run,
-            conflict="rej" if conflict == "rej" else "inline",
-            trust=trust,
-            settings=load_settings(),
-        )
+        if abort and resume:
+            raise UsageError("--abort and --continue exclude each other")
+        if (abort or resume) and (dry_run or to is not None):
+            raise UsageError("--abort and --continue take no --to or --dry-run")
+        if abort:
+            result = update_service.abort(path)
+        elif resume:
+            result = update_service.resume(path)
+        else:
+            result = update_service.update(
+                path,
+                to=to,
+                dry_run=dry_run,
+                conflict="rej" if conflict == "rej" else "inline",
+                trust=trust,
+                settings=load_settings(),
+            )
         if as_json:
             out.print_json(json.dumps(result.to_dict()))
         if result.error is not None:
             _fail(result.error)
-        if not as_json:
+        if abort and not as_json:
+            _print_abort(result)
+        elif not as_json:
             _print_update(result)
         return result.exit_code
 

@@ -8,15 +8,16 @@ Everything here runs the real ``git`` binary offline; a failure becomes a
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from git import Git, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
+from goldenpath import scratch
 from goldenpath.errors import CatalogError, GoldenpathError
 
 # A fixed identity for commits goldenpath makes itself when the user has none configured
@@ -45,17 +46,37 @@ def run(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     error: type[GoldenpathError] = GoldenpathError,
+    stdin: str | None = None,
 ) -> str:
     """Run ``git args`` and return stdout; git failures become ``error``."""
-    full_env = {**os.environ, **(env or {})}
-    try:
-        out: str = Git(str(cwd) if cwd else None).execute(
-            ["git", *args], env=full_env, strip_newline_in_stdout=False
-        )
-    except GitCommandError as exc:
-        verb = next((a for a in args if not a.startswith("-") and "=" not in a), "")
-        raise error(f"git {verb} failed: {_first_line(exc)}") from exc
+    out: str = _execute(args, cwd, env, error, stdin, as_text=True)
     return out
+
+
+def _execute(
+    args: list[str],
+    cwd: Path | None,
+    env: Mapping[str, str] | None,
+    error: type[GoldenpathError],
+    stdin: str | None,
+    as_text: bool,
+) -> Any:
+    full_env = {**os.environ, **(env or {})}
+    with tempfile.TemporaryFile() as istream:
+        if stdin is not None:
+            istream.write(stdin.encode("utf-8"))
+            istream.seek(0)
+        try:
+            return Git(str(cwd) if cwd else None).execute(
+                ["git", *args],
+                env=full_env,
+                strip_newline_in_stdout=False,
+                stdout_as_string=as_text,
+                istream=istream if stdin is not None else None,
+            )
+        except GitCommandError as exc:
+            verb = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+            raise error(f"git {verb} failed: {_first_line(exc)}") from exc
 
 
 def expand(source: str) -> str:
@@ -93,8 +114,7 @@ def checkout(source: str, tag: str | None) -> Iterator[Path]:
     if tag is None:
         yield local
         return
-    tmp = Path(tempfile.mkdtemp(prefix="goldenpath-catalog-"))
-    try:
+    with scratch.folder() as tmp:
         run(
             [
                 "-c",
@@ -109,8 +129,6 @@ def checkout(source: str, tag: str | None) -> Iterator[Path]:
             error=CatalogError,
         )
         yield tmp / "c"
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --- generated repositories -------------------------------------------------------------
@@ -127,7 +145,10 @@ class StatusEntry:
 def status(repo: Path) -> list[StatusEntry]:
     """Working-tree status including untracked files (they count as dirty)."""
     out = run(
-        ["status", "--porcelain=v1", "-z", "--untracked-files=all"], cwd=repo, error=GoldenpathError
+        # --no-optional-locks: a read-only look must not refresh (rewrite) the user's index.
+        ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+        cwd=repo,
+        error=GoldenpathError,
     )
     entries: list[StatusEntry] = []
     parts = out.split("\0")
@@ -164,20 +185,18 @@ def init_and_commit(repo: Path, message: str) -> str:
 
 
 def clone_local(repo: Path, dst: Path) -> None:
-    """A private clone of a local repository (used for dry runs)."""
-    run(["clone", "-q", "--no-hardlinks", str(repo), str(dst)])
+    """A private clone of a local repository that borrows its objects (nothing is copied).
+
+    Updates merge in such a clone, so the user's work tree is never the place where copier
+    runs. ``--shared`` makes it cheap; the clone lives only while goldenpath runs.
+    """
+    run(["-c", "advice.detachedHead=false", "clone", "-q", "--shared", str(repo), str(dst)])
 
 
 def staged_diff(repo: Path) -> str:
     """Stage everything and return the full diff against HEAD (dry-run output)."""
-    run(["add", "-A"], cwd=repo)
+    stage_all(repo)
     return run(["diff", "--cached", "--no-color", "--no-ext-diff"], cwd=repo)
-
-
-def restore_head(repo: Path) -> None:
-    """Put a work tree that was clean before back to HEAD after a failed update."""
-    run(["reset", "-q", "--hard", "HEAD"], cwd=repo)
-    run(["clean", "-q", "-fd"], cwd=repo)
 
 
 def read_head_file(repo: Path, path: str) -> str | None:
@@ -186,3 +205,165 @@ def read_head_file(repo: Path, path: str) -> str | None:
         return run(["show", f"HEAD:{path}"], cwd=repo)
     except GoldenpathError:
         return None
+
+
+# --- the update transaction (see services/update_apply.py) ------------------------------
+
+# git must not run the user's hooks, sign with their key, or start housekeeping while goldenpath
+# moves an update between repositories: none of that is the user's intent, and any of it could
+# wait for input or fail half-way.
+_QUIET_CONFIG = [
+    "-c",
+    f"core.hooksPath={os.devnull}",
+    "-c",
+    "commit.gpgSign=false",
+    "-c",
+    "gc.auto=0",
+    "-c",
+    "maintenance.auto=false",
+]
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One unmerged index entry (``git ls-files -u``): how a conflict is recorded."""
+
+    mode: str
+    sha: str
+    stage: int
+    path: str
+
+
+def git_dir(repo: Path) -> Path | None:
+    """The repository's git directory (``.git`` or a worktree's), None outside git."""
+    if not repo.is_dir():
+        return None
+    try:
+        return Path(run(["rev-parse", "--absolute-git-dir"], cwd=repo).strip())
+    except GoldenpathError:
+        return None
+
+
+def rev_parse(repo: Path, rev: str) -> str | None:
+    """The commit id ``rev`` names, None when it names no commit."""
+    try:
+        return run(["rev-parse", "-q", "--verify", f"{rev}^{{commit}}"], cwd=repo).strip()
+    except GoldenpathError:
+        return None
+
+
+def stage_all(repo: Path) -> None:
+    """``git add -A``, plus the ``.rej`` files copier left even where .gitignore hides them.
+
+    Other ignored files stay out: they are not the project's content, and an update must not
+    overwrite a user's ignored file (a local ``.env``, say).
+    """
+    run(["add", "-A"], cwd=repo)
+    ignored = run(
+        ["ls-files", "-z", "--others", "--ignored", "--exclude-standard"], cwd=repo
+    ).split("\0")
+    rejects = [path for path in ignored if path.endswith(".rej")]
+    if rejects:
+        run(["add", "-f", "--", *rejects], cwd=repo)
+
+
+def unmerged(repo: Path) -> list[IndexEntry]:
+    """The unmerged index entries (conflicts copier recorded as stages 1, 2 and 3)."""
+    entries: list[IndexEntry] = []
+    for item in run(["ls-files", "-u", "-z"], cwd=repo).split("\0"):
+        if not item:
+            continue
+        info, _, path = item.partition("\t")
+        mode, sha, stage = info.split()
+        entries.append(IndexEntry(mode, sha, int(stage), path))
+    return entries
+
+
+def commit_all(repo: Path, message: str) -> str:
+    """Commit the whole work tree of a private clone with the fixed identity; its id."""
+    stage_all(repo)
+    env = {**FALLBACK_IDENTITY, **_ISOLATED}
+    run([*_QUIET_CONFIG, "commit", "-q", "--no-verify", "--allow-empty", "-m", message], repo, env)
+    return run(["rev-parse", "HEAD"], cwd=repo).strip()
+
+
+def copy_blobs(src: Path, dst: Path, shas: list[str], tmp: Path) -> None:
+    """Write the blobs ``shas`` of repository ``src`` into repository ``dst``, byte for byte.
+
+    The blobs of conflict stages are in no commit, so a fetch would not bring them.
+    """
+    for sha in sorted(set(shas)):
+        data: bytes = _execute(["cat-file", "blob", sha], src, None, GoldenpathError, None, False)
+        blob = tmp / f"blob-{sha}"
+        blob.write_bytes(data)
+        written = run(["hash-object", "-w", "--no-filters", str(blob)], cwd=dst).strip()
+        blob.unlink()
+        if written != sha:
+            raise GoldenpathError(f"copying object {sha} gave {written}")
+
+
+def fetch_commit(repo: Path, src: Path, ref: str) -> str:
+    """Bring ``src``'s HEAD commit into ``repo`` under the private ``ref``; its id."""
+    run(
+        [
+            *_QUIET_CONFIG,
+            "fetch",
+            "-q",
+            "--no-tags",
+            "--no-write-fetch-head",
+            str(src),
+            f"+HEAD:{ref}",
+        ],
+        cwd=repo,
+    )
+    return run(["rev-parse", ref], cwd=repo).strip()
+
+
+def delete_ref(repo: Path, ref: str) -> None:
+    """Remove ``ref`` if it exists."""
+    if rev_parse(repo, ref) is not None:
+        run(["update-ref", "-d", ref], cwd=repo)
+
+
+def added_paths(repo: Path, old: str, new: str) -> list[str]:
+    """Paths that exist in commit ``new`` but not in ``old``."""
+    out = run(["diff-tree", "-r", "-z", "--name-only", "--diff-filter=A", old, new], cwd=repo)
+    return [path for path in out.split("\0") if path]
+
+
+def checkout_tree(repo: Path, old: str, new: str) -> None:
+    """Move index and work tree from commit ``old`` to ``new`` (a two-way merge).
+
+    git checks every path before it writes one: a work-tree change in the way, or an
+    untracked file a new path would overwrite, fails without touching anything.
+    """
+    # read-tree trusts the index's file stat data; a stale one (a copied repository, a touched
+    # file) would make it refuse files whose content is unchanged.
+    run(["update-index", "-q", "--refresh"], cwd=repo)
+    run(["read-tree", "-m", "-u", old, new], cwd=repo)
+
+
+def force_tree(repo: Path, commit: str) -> None:
+    """Make index and work tree match ``commit`` for its paths, whatever state they are in."""
+    run(["read-tree", "--reset", "-u", commit], cwd=repo)
+
+
+def reset_index(repo: Path) -> None:
+    """Index back to HEAD, work tree untouched: changes unstaged, new files untracked."""
+    run(["reset", "-q"], cwd=repo)
+
+
+def set_unmerged(repo: Path, entries: list[IndexEntry]) -> None:
+    """Record ``entries`` as conflict stages in the index, as copier does after a merge."""
+    if not entries:
+        return
+    lines: list[str] = []
+    for path in sorted({entry.path for entry in entries}):
+        lines.append(f"0 {'0' * 40}\t{path}")
+    lines.extend(f"{e.mode} {e.sha} {e.stage}\t{e.path}" for e in entries)
+    run(["update-index", "--index-info"], cwd=repo, stdin="\n".join(lines) + "\n")
+
+
+def reset_hard(repo: Path, commit: str) -> None:
+    """Index and tracked files exactly as in ``commit`` (HEAD does not move when it is HEAD)."""
+    run(["reset", "-q", "--hard", commit], cwd=repo)

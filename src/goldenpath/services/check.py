@@ -1,4 +1,8 @@
-"""``goldenpath check``: is a repository behind its catalog's latest version?"""
+"""``goldenpath check``: is a repository behind its catalog's latest version?
+
+A repository whose update was interrupted (an update journal exists) is reported as such
+first: its recorded version may be half-written, and the fix is ``update --abort/--continue``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from goldenpath.errors import EXIT_ATTENTION, EXIT_OK, GoldenpathError
-from goldenpath.services import catalogs
+from goldenpath.services import catalogs, update_journal
 from goldenpath.services import project as project_service
 from goldenpath.versions import Gap
 
@@ -52,7 +56,7 @@ class CheckResult:
             "gap": self.gap.name.lower(),
             "fail_on": self.fail_on.name.lower(),
             "failing": self.failing,
-            "error": self.error.message if self.error else None,
+            "error": self.error.to_dict() if self.error else None,
         }
 
 
@@ -60,6 +64,7 @@ def check(path: Path, fail_on: Gap = Gap.PATCH) -> CheckResult:
     """Compare the recorded catalog version with the newest one the catalog has."""
     result = CheckResult(path=path.resolve(), fail_on=fail_on)
     try:
+        update_journal.refuse_if_interrupted(result.path)
         project = project_service.load(path)
         result.template, result.current = project.template, str(project.version)
         catalog = catalogs.for_source(project.source)

@@ -1,24 +1,39 @@
 """``goldenpath update``: bring a generated repository to a newer catalog version.
 
 Copier's 3-way update does the merge (render old version, diff against the project, render
-new version, replay the diff). Around it goldenpath guarantees: a dirty tree or a downgrade
-is refused before anything changes; a dry run works on a private clone; a failed update puts
-the tree back to HEAD (it was clean, so nothing of the user's is lost); nothing is committed.
+new version, replay the diff). Around it goldenpath guarantees that an update can never cost
+the user their work:
+
+- a dirty tree, a downgrade or an interrupted earlier update is refused before anything is
+  touched;
+- copier never runs in the user's work tree: it merges in a private clone, and the result
+  reaches the tree only once the whole merge succeeded (``services/update_apply.py``), as a
+  journaled move that a failure undoes and that ``--continue`` / ``--abort`` finish or undo
+  after a ``kill -9`` (``services/update_journal.py``);
+- a dry run is the same private merge, reported instead of applied;
+- nothing is committed: the tree ends up as copier leaves it (changes unstaged, new files
+  untracked, conflicts unmerged) for the user to review.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from goldenpath import changelog
+from goldenpath import changelog, scratch
 from goldenpath.adapters import copier_adapter, git_adapter
 from goldenpath.config import Settings
-from goldenpath.errors import EXIT_ATTENTION, EXIT_OK, GoldenpathError, RepositoryError
-from goldenpath.services import catalogs
+from goldenpath.errors import (
+    EXIT_ATTENTION,
+    EXIT_OK,
+    GoldenpathError,
+    RepositoryError,
+    as_goldenpath_error,
+)
+from goldenpath.services import catalogs, update_apply, update_journal
 from goldenpath.services import project as project_service
 from goldenpath.versions import Version
 
@@ -71,7 +86,7 @@ class UpdateResult:
             "conflicts": self.conflicts,
             "changelog": [{"version": str(e.version), "notes": e.body} for e in self.changelog],
             "diff": self.diff if self.dry_run else None,
-            "error": self.error.message if self.error else None,
+            "error": self.error.to_dict() if self.error else None,
         }
 
 
@@ -116,19 +131,47 @@ def update(
     trust: bool = False,
     settings: Settings | None = None,
 ) -> UpdateResult:
-    """Update one repository; errors are returned in the result, never raised."""
+    """Update one repository; errors (of any type, Ctrl-C included) are returned, never raised."""
     settings = settings or Settings()
     result = UpdateResult(path=path.resolve(), dry_run=dry_run)
+    scratch.sweep()  # what a killed earlier run could not remove
     try:
         _update(result, to, conflict, trust or False, settings)
-    except GoldenpathError as exc:
-        result.error = exc
+    except BaseException as exc:  # the result carries every failure
+        result.error = as_goldenpath_error(exc)
+    return result
+
+
+def abort(path: Path) -> UpdateResult:
+    """``--abort``: put an interrupted update's repository back to HEAD."""
+    result = UpdateResult(path=path.resolve())
+    try:
+        journal = update_apply.abort(result.path)
+        result.template = journal.template
+        result.from_version, result.to_version = journal.from_version, journal.to_version
+    except BaseException as exc:  # the result carries every failure
+        result.error = as_goldenpath_error(exc)
+    return result
+
+
+def resume(path: Path) -> UpdateResult:
+    """``--continue``: finish an interrupted update and report it like a normal one."""
+    result = UpdateResult(path=path.resolve())
+    try:
+        journal = update_apply.resume(result.path)
+        result.template = journal.template
+        result.from_version, result.to_version = journal.from_version, journal.to_version
+        _classify(result, result.path)
+    except BaseException as exc:  # the result carries every failure
+        result.error = as_goldenpath_error(exc)
     return result
 
 
 def _update(
     result: UpdateResult, to: str | None, conflict: Conflict, trust: bool, settings: Settings
 ) -> None:
+    # Everything up to the private merge only reads: a refusal leaves the repository as is.
+    update_journal.refuse_if_interrupted(result.path)
     project = project_service.load(result.path)
     result.template, result.from_version = project.template, str(project.version)
     if not git_adapter.is_repo_root(project.path):
@@ -151,32 +194,55 @@ def _update(
     data = {"template": project.template} if project.template else {}
     with catalogs.open_version(catalog, target) as view:
         result.changelog = changelog.between(view.changelog, project.version, target)
+    merge = _Merge(project.path, data, target, conflict, trusted, catalog.source)
     if result.dry_run:
-        _dry_run(result, project.path, data, target, conflict, trusted, catalog.source)
+        with _merged(merge) as (clone, _):
+            _classify(result, clone)
+            result.diff = git_adapter.staged_diff(clone)
         return
+    with update_journal.exclusive(project.path):
+        head = git_adapter.rev_parse(project.path, "HEAD")
+        if head is None:
+            raise RepositoryError(f"{project.path} has no commit to update from")
+        with _merged(merge) as (clone, tmp):
+            versions = (result.from_version, result.to_version)
+            journal = update_apply.prepare(
+                project.path, clone, head, project.template, versions, tmp
+            )
+        update_apply.apply(project.path, journal)
+    # The update is complete from here on; only the summary is left to compute.
     try:
-        copier_adapter.update(project.path, data, target.tag, conflict, trusted, catalog.source)
-    except GoldenpathError:
-        git_adapter.restore_head(project.path)
-        raise
-    _classify(result, project.path)
+        _classify(result, project.path)
+    except BaseException as exc:
+        error = as_goldenpath_error(exc)
+        raise GoldenpathError(
+            f"the update to v{target} was applied, but listing its changes failed: {error.message}",
+            hint="review it with `git status` and `git diff`",
+        ) from exc
 
 
-def _dry_run(
-    result: UpdateResult,
-    repo: Path,
-    data: dict[str, Any],
-    target: Version,
-    conflict: Conflict,
-    trusted: bool,
-    source: str,
-) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="goldenpath-dry-run-"))
-    try:
-        clone = tmp / repo.name
-        git_adapter.clone_local(repo, clone)
-        copier_adapter.update(clone, data, target.tag, conflict, trusted, source)
-        _classify(result, clone)
-        result.diff = git_adapter.staged_diff(clone)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+@dataclass(frozen=True)
+class _Merge:
+    """What copier needs to merge one repository to one catalog version."""
+
+    repo: Path
+    data: dict[str, Any]
+    target: Version
+    conflict: Conflict
+    trusted: bool
+    source: str
+
+
+@contextmanager
+def _merged(merge: _Merge) -> Iterator[tuple[Path, Path]]:
+    """A private clone of the repository with copier's update run in it, and a scratch folder.
+
+    Both are removed on every exit path; the user's work tree is never copier's target.
+    """
+    with scratch.folder() as tmp:
+        clone = tmp / merge.repo.name
+        git_adapter.clone_local(merge.repo, clone)
+        copier_adapter.update(
+            clone, merge.data, merge.target.tag, merge.conflict, merge.trusted, merge.source
+        )
+        yield clone, tmp
