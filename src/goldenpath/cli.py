@@ -256,10 +256,14 @@ def _print_update(result: update_service.UpdateResult) -> None:
         out.print(f"{result.path}: already at {result.to_version}; nothing to do.", markup=False)
         return
     verb = "would update" if result.dry_run else "updated"
-    out.print(
-        f"{result.path}: {verb} {result.template} {result.from_version} -> {result.to_version}",
-        markup=False,
+    moved = (
+        f"{result.from_version} -> {result.to_version}"
+        if result.from_version != result.to_version
+        else f"{result.to_version} (answers only)"
     )
+    out.print(f"{result.path}: {verb} {result.template} {moved}", markup=False)
+    for change in result.answers:
+        out.print(f"  answer {change.name}: {change.old!r} -> {change.new!r}", markup=False)
     for label, files in (
         ("changed", result.changed),
         ("added", result.added),
@@ -309,18 +313,42 @@ def update(
     resume: Annotated[
         bool, typer.Option("--continue", help="Finish an interrupted update.")
     ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Change an answer, KEY=VALUE (repeatable)."),
+    ] = None,
+    data_file: Annotated[
+        Path | None, typer.Option("--data-file", help="YAML file of answers to change.")
+    ] = None,
+    ask: Annotated[
+        list[str] | None,
+        typer.Option("--ask", help="Ask this question again in the terminal (repeatable)."),
+    ] = None,
     trust: TrustOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Update a generated repository to a newer catalog version (3-way merge)."""
+    """Update a generated repository to a newer catalog version, or change its answers.
+
+    Both go through the same 3-way merge: local edits are kept. With --data, --data-file or
+    --ask and no --to, the repository also moves to the latest version; pass --to with the
+    current version to change answers only.
+    """
 
     def action() -> int:
         if conflict not in {"inline", "rej"}:
             raise UsageError(f"--conflict must be inline or rej, not {conflict!r}")
         if abort and resume:
             raise UsageError("--abort and --continue exclude each other")
-        if (abort or resume) and (dry_run or to is not None):
-            raise UsageError("--abort and --continue take no --to or --dry-run")
+        changing = bool(data or data_file or ask)
+        if (abort or resume) and (dry_run or to is not None or changing):
+            raise UsageError("--abort and --continue take no --to, --dry-run or answers")
+        if ask and not sys.stdin.isatty():
+            raise UsageError("--ask needs a terminal", hint="pass the answers with --data instead")
+        answers = update_service.AnswersRequest(
+            data=_parse_data(data or [], data_file),
+            ask=list(ask or []),
+            asker=TerminalAsker() if ask else None,
+        )
         if abort:
             result = update_service.abort(path)
         elif resume:
@@ -333,6 +361,7 @@ def update(
                 conflict="rej" if conflict == "rej" else "inline",
                 trust=trust,
                 settings=load_settings(),
+                answers=answers,
             )
         if as_json:
             out.print_json(json.dumps(result.to_dict()))

@@ -33,8 +33,10 @@ from goldenpath.errors import (
     RepositoryError,
     as_goldenpath_error,
 )
-from goldenpath.services import catalogs, update_apply, update_journal
+from goldenpath.services import catalogs, update_answers, update_apply, update_journal
 from goldenpath.services import project as project_service
+from goldenpath.services.answers import Asker
+from goldenpath.services.update_answers import AnswerChange
 from goldenpath.versions import Version
 
 Conflict = Literal["inline", "rej"]
@@ -56,13 +58,14 @@ class UpdateResult:
     removed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     changelog: list[changelog.Entry] = field(default_factory=list)
+    answers: list[AnswerChange] = field(default_factory=list)
     diff: str = ""
     error: GoldenpathError | None = None
 
     @property
     def up_to_date(self) -> bool:
-        """True when there was nothing to update."""
-        return self.error is None and self.from_version == self.to_version
+        """True when there was nothing to update: same version and no answer changed."""
+        return self.error is None and self.from_version == self.to_version and not self.answers
 
     @property
     def exit_code(self) -> int:
@@ -85,6 +88,7 @@ class UpdateResult:
             "removed": self.removed,
             "conflicts": self.conflicts,
             "changelog": [{"version": str(e.version), "notes": e.body} for e in self.changelog],
+            "answers": [{"name": a.name, "old": a.old, "new": a.new} for a in self.answers],
             "diff": self.diff if self.dry_run else None,
             "error": self.error.to_dict() if self.error else None,
         }
@@ -130,13 +134,17 @@ def update(
     conflict: Conflict = "inline",
     trust: bool = False,
     settings: Settings | None = None,
+    answers: AnswersRequest | None = None,
 ) -> UpdateResult:
-    """Update one repository; errors (of any type, Ctrl-C included) are returned, never raised."""
+    """Update one repository; errors (of any type, Ctrl-C included) are returned, never raised.
+
+    ``answers`` changes recorded answers in the same merge (with or without a new version).
+    """
     settings = settings or Settings()
     result = UpdateResult(path=path.resolve(), dry_run=dry_run)
     scratch.sweep()  # what a killed earlier run could not remove
     try:
-        _update(result, to, conflict, trust or False, settings)
+        _update(result, to, conflict, trust or False, settings, answers or AnswersRequest())
     except BaseException as exc:  # the result carries every failure
         result.error = as_goldenpath_error(exc)
     return result
@@ -167,8 +175,22 @@ def resume(path: Path) -> UpdateResult:
     return result
 
 
+@dataclass
+class AnswersRequest:
+    """Answers to change: ``data`` as given, ``ask`` re-asked through ``asker``."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    ask: list[str] = field(default_factory=list)
+    asker: Asker | None = None
+
+
 def _update(
-    result: UpdateResult, to: str | None, conflict: Conflict, trust: bool, settings: Settings
+    result: UpdateResult,
+    to: str | None,
+    conflict: Conflict,
+    trust: bool,
+    settings: Settings,
+    request: AnswersRequest,
 ) -> None:
     # Everything up to the private merge only reads: a refusal leaves the repository as is.
     update_journal.refuse_if_interrupted(result.path)
@@ -188,12 +210,19 @@ def _update(
     target = catalogs.select(catalog, known, to)
     _refuse_downgrade(project.version, target)
     result.to_version = str(target)
-    if target == project.version:
+    if target == project.version and not (request.data or request.ask):
         return
     trusted = trust or catalog.builtin or settings.is_trusted(catalog.source)
-    data = {"template": project.template} if project.template else {}
     with catalogs.open_version(catalog, target) as view:
         result.changelog = changelog.between(view.changelog, project.version, target)
+        if request.data or request.ask:
+            result.answers = update_answers.changes(
+                view.config, project, request.data, request.ask, request.asker
+            )
+    if target == project.version and not result.answers:
+        return  # the answers given are the recorded ones: nothing to merge
+    data = {"template": project.template} if project.template else {}
+    data.update({change.name: change.new for change in result.answers})
     merge = _Merge(project.path, data, target, conflict, trusted, catalog.source)
     if result.dry_run:
         with _merged(merge) as (clone, _):

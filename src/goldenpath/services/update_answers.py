@@ -1,0 +1,95 @@
+"""Changed answers for ``goldenpath update --data/--data-file/--ask``.
+
+An answer of an existing repository changes through the same 3-way merge as a version
+change: copier renders the recorded answers at the recorded version (the base), the new
+answers at the target version, and replays the user's edits onto the latter. goldenpath's
+part is to validate the new answers exactly as ``new`` does, against the TARGET version's
+questions and together with every recorded answer, before anything is cloned or rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from goldenpath.adapters.template_config import TemplateConfig
+from goldenpath.errors import AnswersError, UsageError
+from goldenpath.services import answers as answers_service
+from goldenpath.services.answers import TEMPLATE_QUESTION, Asker
+from goldenpath.services.project import Project
+
+_NOT_APPLICABLE = "does not apply to the"
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """One answer that the update changes."""
+
+    name: str
+    old: Any
+    new: Any
+
+
+def changes(
+    config: TemplateConfig,
+    project: Project,
+    data: dict[str, Any],
+    ask: list[str],
+    asker: Asker | None,
+) -> list[AnswerChange]:
+    """The answers that differ from the recorded ones, validated; ``AnswersError`` if not.
+
+    ``data`` wins over the recorded answers; the questions named in ``ask`` are asked again
+    (with the recorded answer as default) through ``asker``. Recorded answers of questions
+    that no longer apply (an earlier answer changed, or the target version dropped them) are
+    left out, as copier leaves them out of the answers file.
+    """
+    data = dict(data)
+    wanted = data.pop(TEMPLATE_QUESTION, None)
+    if wanted is not None and str(wanted) != project.template:
+        raise UsageError(
+            f"the template of a repository cannot change (it is {project.template}, "
+            f"--data asks for {wanted})",
+            hint="render a new repository with `goldenpath new` instead",
+        )
+    unknown = [name for name in ask if config.question(name) is None]
+    if unknown:
+        raise UsageError(f"--ask {unknown[0]}: no such question in this catalog version")
+    if ask and asker is None:
+        raise UsageError("--ask needs a terminal", hint="pass the answers with --data instead")
+    recorded = {
+        name: value
+        for name, value in project.answers.items()
+        if not name.startswith("_") and name != TEMPLATE_QUESTION and config.question(name)
+    }
+    given = {**{k: v for k, v in recorded.items() if k not in ask}, **data}
+    # Asked questions keep their recorded answer as the default shown.
+    suggested = {name: recorded[name] for name in ask if name in recorded}
+    answers = _collect(config, project.template, given, set(data), asker, suggested)
+    return [
+        AnswerChange(name, recorded.get(name), answers[name])
+        for name in answers
+        if (name in data or name in ask) and answers[name] != recorded.get(name)
+    ]
+
+
+def _collect(
+    config: TemplateConfig,
+    template: str,
+    given: dict[str, Any],
+    explicit: set[str],
+    asker: Asker | None,
+    suggested: dict[str, Any],
+) -> dict[str, Any]:
+    try:
+        return answers_service.collect(config, template, given, asker, suggested)
+    except AnswersError as exc:
+        stale = {
+            name
+            for name, problem in exc.problems
+            if problem.startswith(_NOT_APPLICABLE) and name not in explicit
+        }
+        if not stale:
+            raise
+    kept = {k: v for k, v in given.items() if k not in stale}
+    return answers_service.collect(config, template, kept, asker, suggested)
