@@ -104,6 +104,20 @@ def release(source: Path, bundle: Path) -> ReleaseResult:
     return ReleaseResult(str(version), commit, bundle, created=True)
 
 
+def _unknown_tags(source: Path, log: str) -> list[str]:
+    """Changelog bullets tagged with a name that is no template of the catalog: ``update``
+    would show them to no repository at all, so a typo there hides release notes."""
+    templates = {path.parent.name for path in source.glob("*/template") if path.is_dir()}
+    if not templates:
+        return []
+    return [
+        f"CHANGELOG.md ({', '.join(versions)}): bullet tagged `{name}`, which is no template "
+        f"of the catalog ({', '.join(sorted(templates))})"
+        for name, versions in sorted(changelog.tagged_templates(log).items())
+        if name not in templates
+    ]
+
+
 def verify(source: Path, bundle: Path) -> VerifyResult:
     """Check the bundle's history against the changelog and the source folder."""
     result = VerifyResult()
@@ -113,6 +127,7 @@ def verify(source: Path, bundle: Path) -> VerifyResult:
         result.problems.append(f"{bundle} holds no release")
         return result
     log = (source / "CHANGELOG.md").read_text(encoding="utf-8")
+    result.problems.extend(_unknown_tags(source, log))
     ordered = sorted(released)
     for previous, version in zip([None, *ordered], ordered, strict=False):
         if changelog.entry_for(log, version) is None:
