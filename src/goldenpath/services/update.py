@@ -214,7 +214,9 @@ def _update(
         return
     trusted = trust or catalog.builtin or settings.is_trusted(catalog.source)
     with catalogs.open_version(catalog, target) as view:
-        result.changelog = changelog.between(view.changelog, project.version, target)
+        result.changelog = changelog.between(
+            view.changelog, project.version, target, template=project.template
+        )
         if request.data or request.ask:
             result.answers = update_answers.changes(
                 view.config, project, request.data, request.ask, request.asker
