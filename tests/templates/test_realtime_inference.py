@@ -17,6 +17,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +29,6 @@ from typing import Any
 
 import pytest
 import yaml
-from copier import run_copy
 from template_harness import tools
 from template_harness import validators as v
 from template_harness.cases import Case, cases_for
@@ -180,7 +180,8 @@ def served(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_live_service_predicts_and_exports_every_queried_metric(served: Any) -> None:
     project, base, _, _ = served
     DEMO_FEATURES[:] = _module_constant(_package(project) / "schemas.py", "FEATURE_NAMES")
-    status, body, headers = _post_json(f"{base}/v1/predict", _example_body(tools.recorded_answers(project)))
+    example = _example_body(tools.recorded_answers(project))
+    status, body, headers = _post_json(f"{base}/v1/predict", example)
     assert status == 200
     assert len(body["predictions"]) == 2
     assert body["model_version"] == headers["x-model-version"]
@@ -258,6 +259,33 @@ def test_classification_and_model_uri_reach_the_configuration(project: Path) -> 
         answers.get("mlflow_model_uri") or f"models:/{answers['project_name']}-demo@champion"
     )
     assert config[f"{prefix}MODEL_URI"] == expected_uri
+
+
+@pytest.mark.parametrize("case", case_params([SERVED_CASE]))
+def test_make_run_trains_a_missing_demo_model(project: Path, tmp_path: Path) -> None:
+    """After ``make clean`` (or in a fresh clone) ``make run`` trains the demo model before
+    serving, instead of starting a service whose /readyz never turns ready."""
+    make = tools.find_tool("make", hint="apt-get install make")
+    work = tmp_path / project.name
+    shutil.copytree(project, work)
+    train = f"-m {_package(work).name}.demo_model --store .artifacts"
+
+    def dry_run() -> list[str]:
+        result = tools.run([make, "--no-print-directory", "-n", "run"], cwd=work)
+        assert result.returncode == 0, tools.output_of(result)
+        return result.stdout.splitlines()
+
+    (work / ".artifacts").mkdir()
+    (work / ".artifacts" / "mlflow.db").touch()
+    assert not any(train in line for line in dry_run()), "a present model is not retrained"
+    cleaned = tools.run([make, "clean"], cwd=work)
+    assert cleaned.returncode == 0, tools.output_of(cleaned)
+    steps = dry_run()
+    trains = [i for i, line in enumerate(steps) if train in line]
+    serves = [i for i, line in enumerate(steps) if line.endswith(f"-m {_package(work).name}")]
+    assert trains, f"`make run` after `make clean` does not train the demo model: {steps}"
+    assert serves, f"`make run` does not serve: {steps}"
+    assert trains[0] < serves[0], f"the model must be trained before serving: {steps}"
 
 
 @pytest.mark.parametrize("case", case_params(CASES))
