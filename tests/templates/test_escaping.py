@@ -24,7 +24,6 @@ import ast
 import json
 import re
 import tomllib
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ import yaml
 from jinja2 import FileSystemLoader
 from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
-from template_harness import tools
+from template_harness import parsers, tools
 from template_harness import validators as v
 from template_harness.cases import TEMPLATES, Case
 from template_harness.render import Renderer, case_params
@@ -78,16 +77,6 @@ def _normalized(text: str) -> str:
 # ------------------------------------------------------------------------------- parsing
 
 
-def _python_problem(path: Path, text: str) -> str | None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # an invalid escape sequence is a SyntaxWarning
-        try:
-            compile(text, str(path), "exec", dont_inherit=True)
-        except (SyntaxError, SyntaxWarning, ValueError) as exc:
-            return f"{type(exc).__name__}: {exc}"
-    return None
-
-
 def _load(path: Path, text: str) -> list[Any]:
     """The parsed documents of a file whose language has a Python parser."""
     if path.suffix == ".py":
@@ -95,33 +84,19 @@ def _load(path: Path, text: str) -> list[Any]:
     if path.suffix == ".toml":
         return [tomllib.loads(text)]
     if path.suffix in {".yml", ".yaml"}:
-        return list(yaml.safe_load_all(text))
+        return list(yaml.load_all(text, Loader=parsers.YamlLoader))
     if path.suffix == ".json":
         return [json.loads(text)]
     return []
 
 
 def test_every_file_parses(hostile: Path) -> None:
-    problems = []
-    for path in v.project_files(hostile):
-        text = v.text_of(path)
-        if text is None:
-            continue
-        rel = path.relative_to(hostile)
-        if path.suffix == ".py":
-            problem = _python_problem(path, text)
-            if problem:
-                problems.append(f"{rel}: {problem}")
-            continue
-        try:
-            _load(path, text)
-        except Exception as exc:  # any parse error is the finding
-            problems.append(f"{rel}: {type(exc).__name__}: {exc}")
-    terraform = v.find_terraform(hostile)
-    assert terraform, "the render has no Terraform files to parse"
-    hcl = v.hcl2_parse(terraform)
-    if hcl:
-        problems.append(hcl)
+    """The harness's parsers (Python compile with warnings as errors, TOML, YAML, JSON, HCL
+    with python-hcl2 and Terraform's own parser, cron, CODEOWNERS, leftover Jinja), and
+    ``bash -n`` for shell scripts."""
+    assert v.find_terraform(hostile), "the render has no Terraform files to parse"
+    found = parsers.parse_render(hostile, tools.recorded_answers(hostile))
+    problems = [f"{check}:\n{text}" for check, text in found.items()]
     for script in [p for p in v.project_files(hostile) if p.suffix == ".sh"]:
         result = tools.run(["bash", "-n", script])
         if result.returncode != 0:
