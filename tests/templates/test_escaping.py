@@ -6,8 +6,9 @@ escape sequences (``\\n``, ``\\p``), HCL's ``${``/``%{``, YAML's ``: `` and `` #
 emoji outside the BMP, a triple quote and a trailing backslash, on one line long enough to
 need wrapping in Python and a lint exception in YAML. Then:
 
-- every file parses with the parser of its language (Python ``compile()`` with warnings as
-  errors, ``tomllib``, ``yaml.safe_load_all``, python-hcl2, ``json.loads``, ``bash -n``);
+- every file parses with the parser of its language (the harness's ``parse_render``: Python
+  ``compile()`` with warnings as errors, TOML, YAML, JSON, python-hcl2 and Terraform's own
+  parser, cron, CODEOWNERS; plus ``bash -n``);
 - wherever the description lands, it reads back exactly as typed: as a string value of the
   parsed Python, TOML, YAML, JSON or HCL, and as the plain text of a Markdown paragraph,
   heading or table cell (no emphasis, code, link, HTML or cell break formed from it);
@@ -16,6 +17,8 @@ need wrapping in Python and a lint exception in YAML. Then:
 
 Answers other than the description are restricted by their validators; the filters apply
 to them too (see templates/_shared/README.md), and the matrix tests cover their usual values.
+The filters themselves are checked on tricky texts (YAML 1.1 booleans, list and heading
+starts, HCL escapes ...) against each language's parser, bash and make.
 """
 
 from __future__ import annotations
