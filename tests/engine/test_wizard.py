@@ -1,8 +1,14 @@
-"""The interactive wizard, driven through a real pseudo-terminal as a person would."""
+"""The interactive wizard, driven through a real pseudo-terminal as a person would.
+
+Yes/no questions take y or n AND Enter (a single key must not answer, or the Enter typed
+after it answers the next question). A refused answer prints its whole message, wrapped
+to the terminal, and is asked again.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,10 +19,14 @@ from .catalog_factory import git_catalog
 
 DOWN = "\x1b[B"
 CLEAR_LINE = "\x15"  # Ctrl-U: prompt_toolkit's unix-line-discard
+SUBMIT_MULTILINE = "\x1b\r"  # Esc then Enter
+CATALOG_DIR = Path(__file__).resolve().parents[2] / "templates"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|[\r\x07]")
 
 
-def _spawn(args: list[str], home: Path, cwd: Path) -> pexpect.spawn:
-    env = {**os.environ, "HOME": str(home), "TERM": "xterm", "COLUMNS": "160", "LINES": "50"}
+def _spawn(args: list[str], home: Path, cwd: Path, columns: int = 160) -> pexpect.spawn:
+    env = {**os.environ, "HOME": str(home), "TERM": "xterm", "COLUMNS": str(columns)}
+    env["LINES"] = "50"
     return pexpect.spawn(
         sys.executable,
         ["-m", "goldenpath", *args],
@@ -24,8 +34,13 @@ def _spawn(args: list[str], home: Path, cwd: Path) -> pexpect.spawn:
         env=env,
         encoding="utf-8",
         timeout=30,
-        dimensions=(50, 160),
+        dimensions=(50, columns),
     )
+
+
+def _words(screen: str) -> str:
+    """Terminal output as plain words: escape sequences removed, whitespace collapsed."""
+    return " ".join(ANSI.sub("", screen).split())
 
 
 def test_wizard_recommends_asks_validates_summarises_and_renders(
@@ -35,11 +50,11 @@ def test_wizard_recommends_asks_validates_summarises_and_renders(
     child = _spawn(["new", "--catalog", str(catalog), "my-job"], fresh_user, tmp_path)
     # The use-case questions: nobody waits, it is scheduled, it is not about training.
     child.expect("wait for each prediction")
-    child.send("n")
+    child.send("n\r")
     child.expect("scheduled over stored data")
-    child.send("y")
+    child.send("y\r")
     child.expect("training")
-    child.send("n")
+    child.send("n\r")
     child.expect("Recommended: ")
     # The catalog's own template ids are svc/job; the recommendation is one of the builtin
     # templates, so the person moves to "job" with the arrow key.
@@ -48,14 +63,15 @@ def test_wizard_recommends_asks_validates_summarises_and_renders(
     child.send("\r")
     child.expect("Project name")
     child.send(CLEAR_LINE + "Bad Name\r")
-    child.expect("use lowercase letters")  # validator message, shown while typing
+    child.expect("use lowercase letters")  # the validator's message, then the question again
+    child.expect("Project name")
     child.send(CLEAR_LINE + "nightly-job\r")
     child.expect("Owning team")
     child.send("\r")  # keep the default
     child.expect("Summary")
     child.expect("nightly-job")
     child.expect("Generate the repository")
-    child.send("y")
+    child.send("y\r")
     child.expect("Created ")
     child.expect(pexpect.EOF)
     child.close()
@@ -76,7 +92,93 @@ def test_wizard_cancel_writes_nothing(tmp_path: Path, fresh_user: Path) -> None:
     child.expect("Port")
     child.send("\r")
     child.expect("Generate the repository")
+    child.send("n\r")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_yes_no_answer_waits_for_enter(tmp_path: Path, fresh_user: Path) -> None:
+    """Typing n then Enter answers one question, never the next one too."""
+    catalog = git_catalog(tmp_path / "catalog")
+    child = _spawn(["new", "--catalog", str(catalog), "my-job"], fresh_user, tmp_path)
+    child.expect("wait for each prediction")
     child.send("n")
+    assert child.expect(["scheduled over stored data", pexpect.TIMEOUT], timeout=1.5) == 1
+    child.send("\r")
+    child.expect("scheduled over stored data")
+    child.send("y")
+    child.send("\r")
+    child.expect("training")
+    child.send("n\r")
+    child.expect("Recommended: batch-inference")  # scheduled, nobody waits, not training
+    child.expect("Template")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+
+
+def test_a_long_validation_message_is_shown_whole(tmp_path: Path, fresh_user: Path) -> None:
+    """On a 60-column terminal the catalog's message (about 140 characters) is wrapped,
+    not cut at the terminal's edge."""
+    child = _spawn(
+        ["new", "batch-inference", "out", "--catalog", str(CATALOG_DIR)],
+        fresh_user,
+        tmp_path,
+        columns=60,
+    )
+    child.expect("Name of the job")
+    child.send(CLEAR_LINE + "Bad Name\r")
+    child.expect(r"resource name\)")  # the message's last words
+    message = _words(child.before + child.after)
+    assert (
+        "must use lowercase letters, digits and single hyphens, start with a letter and not "
+        "end with a hyphen (it becomes a Kubernetes and cloud resource name)"
+    ) in message
+    shown = ANSI.sub("", child.before + child.after).split("✗", 1)[1]
+    assert max(map(len, shown.splitlines())) <= 60
+    child.expect("Name of the job")  # asked again, with the refused text to edit
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+
+
+def test_features_are_edited_as_yaml_one_per_line(tmp_path: Path, fresh_user: Path) -> None:
+    """The realtime features default (30 entries) is a multi-line YAML list, not a line of
+    JSON; what the person types is read back as YAML."""
+    given = {
+        "project_name": "fraud-api",
+        "description": "Scores card payments for fraud",
+        "package_name": "fraud_api",
+        "organization": "acme",
+        "owner_team": "ml-platform",
+        "oncall_contact": "oncall@example.com",
+        "cloud": "aws",
+        "ci": "github",
+        "data_classification": "internal",
+        "model_source": "mlflow",
+        "mlflow_model_uri": "models:/fraud@champion",
+        "service_tier": "2",
+        "slo_availability": "99.9",
+        "slo_latency_p99_ms": "250",
+        "rollout": "canary",
+    }
+    data = [arg for key, value in given.items() for arg in ("-d", f"{key}={value}")]
+    command = ["new", "realtime-inference", "out", "--catalog", str(CATALOG_DIR), *data]
+    child = _spawn(command, fresh_user, tmp_path)
+    child.expect("input features")
+    child.expect("- {name: mean_radius, type: float}")
+    child.expect("- {name: worst_fractal_dimension, type: float}")
+    child.send("- {name: merchant_category, type: str}" + SUBMIT_MULTILINE)
+    child.expect("Summary")
+    child.expect("Generate the repository")
+    summary = _words(child.before)
+    assert "[{'name': 'mean_radius', 'type': 'float'}," in summary  # read back as YAML
+    assert "merchant_category" in summary
+    child.send("n\r")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2

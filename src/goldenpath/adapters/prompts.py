@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -19,16 +21,38 @@ def _answered(value: Any) -> Any:
 
 
 def text(message: str, default: str, validate: Validate, instruction: str = "") -> str:
-    """Free-form answer, re-asked until ``validate`` accepts it."""
+    """Free-form answer, asked again until ``validate`` accepts it.
 
-    def check(value: str) -> bool | str:
-        problem = validate(value)
-        return problem or True
+    The answer is checked on Enter, not while typing: prompt_toolkit shows a live
+    validation message in a one-line toolbar that cuts it at the terminal width, and the
+    catalog's messages (what is wrong and how to fix it) are longer than that. A refused
+    answer prints its whole message, wrapped, and is offered again for editing.
 
-    answer = questionary.text(
-        message, default=default, validate=check, instruction=instruction or None
-    ).ask()
-    return str(_answered(answer))
+    A default that spans several lines (a yaml list, one entry per line) is edited in a
+    multi-line prompt: Enter adds a line, Esc then Enter (or Alt+Enter) submits.
+    """
+    multiline = "\n" in default
+    answer = default
+    while True:
+        answer = str(
+            _answered(
+                questionary.text(
+                    message,
+                    default=answer,
+                    multiline=multiline,
+                    instruction=instruction or None,
+                ).ask()
+            )
+        )
+        problem = validate(answer)
+        if not problem:
+            return answer
+        questionary.print(_wrapped(f"✗ {problem}"), style="fg:ansired")
+
+
+def _wrapped(text: str) -> str:
+    width = max(shutil.get_terminal_size().columns - 2, 40)
+    return textwrap.fill(text, width=width, subsequent_indent="  ")
 
 
 def select(message: str, choices: list[tuple[str, Any]], default: Any) -> Any:
@@ -39,5 +63,6 @@ def select(message: str, choices: list[tuple[str, Any]], default: Any) -> Any:
 
 
 def confirm(message: str, default: bool = True) -> bool:
-    """Yes or no."""
-    return bool(_answered(questionary.confirm(message, default=default).ask()))
+    """Yes or no, submitted with Enter: a single key must not answer, or the Enter typed
+    after it would answer the next question too."""
+    return bool(_answered(questionary.confirm(message, default=default, auto_enter=False).ask()))

@@ -8,14 +8,16 @@ conventions (``!include`` with globs, multi-document merge) and copier's Jinja s
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from goldenpath.errors import CatalogError
@@ -73,6 +75,7 @@ class TemplateConfig:
 
     settings: dict[str, Any] = field(default_factory=dict)
     questions: list[Question] = field(default_factory=list)
+    root: Path | None = None  # the checkout: question fields may import partials from it
 
     def unsafe_features(self) -> list[str]:
         """Which of copier's unsafe features the catalog uses (they need trust)."""
@@ -88,7 +91,7 @@ def load(root: Path) -> TemplateConfig:
     path = next((root / n for n in ("copier.yml", "copier.yaml") if (root / n).is_file()), None)
     if path is None:
         raise CatalogError(f"{root} has no copier.yml: not a catalog")
-    config = TemplateConfig()
+    config = TemplateConfig(root=root)
     seen: dict[str, Question] = {}
     for doc in _load_yaml(path, root):
         for key, value in doc.items():
@@ -101,22 +104,74 @@ def load(root: Path) -> TemplateConfig:
     return config
 
 
-class Evaluator:
-    """Renders question fields (default, when, help, choices, validator) like copier."""
+class _CatalogLoader(FileSystemLoader):
+    """Loads partials from the catalog root, as copier's loader does for question fields.
 
-    def __init__(self, config: TemplateConfig) -> None:
-        envops = dict(config.settings.get("_envops") or {})
+    Like copier, a file that resolves outside the root (through a symlink) is refused, so a
+    validator can never read files of the machine it runs on.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        super().__init__(str(self.root))
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise CatalogError(f"{template} leaves the catalog")
+        return source, filename, uptodate
+
+
+class _Jinja:
+    """One catalog's Jinja environment with its compiled question fields.
+
+    Compiling the fields and the partials they import costs far more than rendering them;
+    the same catalog checkout is evaluated many times in one process (a wizard re-validates
+    on every answer, tests collect thousands of answer sets), so both are compiled once.
+    Imported partials are reloaded when their file changes (Jinja's ``auto_reload``).
+    """
+
+    def __init__(self, root: Path | None, envops: dict[str, Any]) -> None:
         self.env = SandboxedEnvironment(
             extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
             undefined=StrictUndefined,
+            loader=_CatalogLoader(root) if root else None,
             **envops,
         )
+        self._compiled: dict[str, Template] = {}
+
+    def template(self, source: str) -> Template:
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            compiled = self._compiled[source] = self.env.from_string(source)
+        return compiled
+
+
+@functools.lru_cache(maxsize=8)
+def _jinja(root: Path | None, envops: str) -> _Jinja:
+    return _Jinja(root, json.loads(envops))
+
+
+class Evaluator:
+    """Renders question fields (default, when, help, choices, validator) like copier.
+
+    copier renders them with a loader rooted at the template's checkout, so a validator can
+    ``{% from '_shared/partials/cron.jinja' import ... %}``; the loader here is rooted the
+    same way, so both evaluate a catalog identically.
+    """
+
+    def __init__(self, config: TemplateConfig) -> None:
+        envops = json.dumps(config.settings.get("_envops") or {}, sort_keys=True)
+        self._jinja = _jinja(config.root.resolve() if config.root else None, envops)
+        self.env = self._jinja.env
 
     def render(self, value: Any, context: dict[str, Any]) -> Any:
         """Render strings; lists and dicts recursively; other values unchanged."""
         if isinstance(value, str):
             try:
-                return self.env.from_string(value).render(context)
+                return self._jinja.template(value).render(context)
             except TemplateError as exc:
                 raise CatalogError(f"cannot render {value[:60]!r}: {exc}") from exc
         if isinstance(value, list):
@@ -163,8 +218,7 @@ class Evaluator:
         """Empty string when valid, else the message copier's validator would show."""
         choices = self.choices(question, context)
         if choices and answer not in [v for _, v in choices]:
-            allowed = ", ".join(str(v) for _, v in choices)
-            return f"{answer!r} is not one of: {allowed}"
+            return not_a_choice(answer, choices)
         validator = question.spec.get("validator")
         if not validator:
             return ""
@@ -172,16 +226,28 @@ class Evaluator:
         return " ".join(str(message).split())
 
 
+def not_a_choice(answer: Any, choices: list[tuple[str, Any]]) -> str:
+    """The message for an answer that is none of the question's choices."""
+    return f"{answer!r} is not one of {', '.join(str(v) for _, v in choices)}"
+
+
 def cast(question: Question, value: Any) -> Any:  # noqa: PLR0911 - one return per type
-    """Convert an answer (often a string from ``--data``) to the question's type."""
+    """Convert an answer (often a string from ``--data``) to the question's type.
+
+    Floats must be finite: every range check is false for ``nan``, so a validator written
+    as "refuse when below or above" lets it through, and ``inf`` lands in alert rules and
+    configuration as text no tool reads.
+    """
     kind = question.type
+    if kind == "float":
+        return _finite_float(value)
     try:
         if kind == "str":
             return "" if value is None else str(value)
         if kind == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)  # int() would quietly turn 2.5 into 2 and True into 1
             return int(value)
-        if kind == "float":
-            return float(value)
         if kind == "bool":
             if isinstance(value, bool):
                 return value
@@ -193,9 +259,19 @@ def cast(question: Question, value: Any) -> Any:  # noqa: PLR0911 - one return p
             raise ValueError(text)
         if kind in {"yaml", "json"} and isinstance(value, str):
             return json.loads(value) if kind == "json" else yaml.safe_load(value)
-    except (TypeError, ValueError, yaml.YAMLError) as exc:
+    except (TypeError, ValueError, OverflowError, yaml.YAMLError) as exc:
         raise ValueError(f"{value!r} is not a valid {kind}") from exc
     return value
+
+
+def _finite_float(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"{value!r} is not a valid float") from exc
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
 
 
 def walk(

@@ -2,15 +2,30 @@
 
 Every question is evaluated in copier's order with copier's rules (``when``, rendered
 defaults, choices, validators), and EVERY bad answer is reported, before a single file is
-written.
+written. Two checks hold for every catalog, whatever its validators say:
+
+- no string answer contains a control character (tabs and line breaks included): answers
+  land in TOML, YAML, HCL, CODEOWNERS and shell, where one breaks the file;
+- an invalid answer is reported as such and never becomes a render error of a later
+  question whose default, ``when`` or validator reads it.
 """
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from goldenpath.adapters.template_config import Evaluator, Question, TemplateConfig, cast
+import yaml
+
+from goldenpath.adapters.template_config import (
+    Evaluator,
+    Question,
+    TemplateConfig,
+    cast,
+    not_a_choice,
+)
 from goldenpath.errors import AnswersError, CatalogError
 
 TEMPLATE_QUESTION = "template"
@@ -53,18 +68,41 @@ def _ask(
             value = cast(question, raw)
         except ValueError as exc:
             return str(exc)
-        return evaluator.validate(question, value, context)
+        return control_characters(value) or evaluator.validate(question, value, context)
 
     shown = "" if default is None else _as_text(question, default)
     return cast(question, asker.text(message, shown, validate))
 
 
 def _as_text(question: Question, value: Any) -> str:
-    if question.type in {"yaml", "json"} and not isinstance(value, str):
-        import json  # noqa: PLC0415 - only needed for structured defaults
+    """The default as the person edits it.
 
+    A yaml list of mappings becomes one line per entry (``- {name: x, type: float}``): a
+    multi-line default is edited in a multi-line prompt, where a long list stays readable,
+    instead of one JSON line thousands of characters long.
+    """
+    if isinstance(value, str):
+        return value
+    if question.type == "yaml" and isinstance(value, list | dict):
+        return yaml.safe_dump(value, default_flow_style=None, sort_keys=False, width=1000)
+    if question.type in {"yaml", "json"}:
         return json.dumps(value)
     return str(value)
+
+
+def control_characters(value: Any) -> str:
+    """Why ``value`` (or a string inside it) is refused for control characters, else ""."""
+    if isinstance(value, str):
+        found = sorted({c for c in value if unicodedata.category(c) == "Cc"})
+        if found:
+            shown = ", ".join(repr(c) for c in found)
+            return f"must not contain control characters such as tabs or line breaks ({shown})"
+        return ""
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list | tuple):
+        return next((p for p in map(control_characters, value) if p), "")
+    return ""
 
 
 def collect(
@@ -86,39 +124,65 @@ def collect(
     problems: list[tuple[str, str]] = [
         (name, "no such question in this catalog") for name in given if name not in names
     ]
+    invalid = False
     answers: dict[str, Any] = {TEMPLATE_QUESTION: template}
     for question in config.questions:
         if question.name == TEMPLATE_QUESTION:
             continue
-        context = dict(answers)
-        if not evaluator.when(question, context):
-            if question.name in given:
-                problems.append((question.name, f"does not apply to the {template} template"))
-            continue
-        default = evaluator.default(question, context) if "default" in question.spec else None
-        hint = (suggested or {}).get(question.name)
-        if hint is not None and not evaluator.validate(question, hint, context):
-            default = hint
-        if question.name in given:
-            try:
-                value = cast(question, given[question.name])
-            except ValueError as exc:
-                problems.append((question.name, str(exc)))
+        try:
+            value, problem = _answer(evaluator, question, dict(answers), given, asker, suggested)
+        except CatalogError:
+            if invalid:
+                # Its default, `when` or validator reads an answer already reported as
+                # invalid: that report is the one to act on, not a render error here.
                 continue
-        elif asker is not None:
-            value = _ask(asker, evaluator, question, context, default)
-        elif default is not None or "default" in question.spec:
-            value = default
-        else:
-            problems.append((question.name, "has no default: pass it with --data"))
-            continue
-        message = evaluator.validate(question, value, context)
-        if message:
-            problems.append((question.name, message))
-        answers[question.name] = value
+            raise
+        if problem:
+            problems.append((question.name, problem))
+            invalid = True
+        if value is not _MISSING:
+            answers[question.name] = value
     if problems:
         raise AnswersError(problems)
     return answers
+
+
+_MISSING = object()  # no value: the question does not apply, or its answer has no type
+
+
+def _answer(
+    evaluator: Evaluator,
+    question: Question,
+    context: dict[str, Any],
+    given: dict[str, Any],
+    asker: Asker | None,
+    suggested: dict[str, Any] | None,
+) -> tuple[Any, str]:
+    """(value, problem) of one question; ``problem`` is "" when the value is valid.
+
+    Raises ``CatalogError`` when a field of the question cannot be rendered in ``context``.
+    """
+    if not evaluator.when(question, context):
+        if question.name in given:
+            return _MISSING, f"does not apply to the {context[TEMPLATE_QUESTION]} template"
+        return _MISSING, ""
+    default = evaluator.default(question, context) if "default" in question.spec else None
+    hint = (suggested or {}).get(question.name)
+    if hint is not None and not evaluator.validate(question, hint, context):
+        default = hint
+    if question.name in given:
+        try:
+            value = cast(question, given[question.name])
+        except ValueError as exc:
+            choices = evaluator.choices(question, context)
+            return _MISSING, not_a_choice(given[question.name], choices) if choices else str(exc)
+    elif asker is not None:
+        value = _ask(asker, evaluator, question, context, default)
+    elif default is not None or "default" in question.spec:
+        value = default
+    else:
+        return _MISSING, "has no default: pass it with --data"
+    return value, control_characters(value) or evaluator.validate(question, value, context)
 
 
 def summary(config: TemplateConfig, answers: dict[str, Any]) -> list[tuple[str, str]]:
