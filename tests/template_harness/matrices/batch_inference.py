@@ -59,8 +59,8 @@ CASES = [
             "engine": "spark",
             "project_name": "nightly-risk-scores",
             "model_uri": "models:/risk.classifier@production",
-            "input_uri": "/mnt/exports/risk",
-            "output_uri": "/mnt/scores/risk",
+            "input_uri": "exports/risk",
+            "output_uri": "scores/risk",
         },
     ),
 ]
