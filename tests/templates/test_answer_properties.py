@@ -14,20 +14,24 @@ schedules and locations, cron-ish and path-ish strings.
 
 Two tests per template, so pytest-xdist spreads them:
 
-- ``test_answers_are_refused_or_clean``: many examples, no render (``collect`` takes
-  ~30 ms). An accepted answer set must also survive what happens to it next without a
+- ``test_answers_are_refused_or_clean``: many examples, one to three hostile answers each,
+  no render. An accepted answer set must also survive what happens to it next without a
   render: recorded in ``.copier-answers.yml`` and validated again on ``update``; numbers
   finite; strings on one line without control characters; locations inside the
-  repository and not nested in one another. A sample of refusals goes through the real
-  ``goldenpath new`` service to show that nothing is written.
-- ``test_accepted_answers_render_files_that_parse``: a bounded number of renders
-  (~0.5 s each plus ~0.6 s of parsing), drawn from values the question's own validator
-  accepts, so most examples render.
+  repository (or bucket) and not nested in one another. A sample of refusals goes
+  through the real ``goldenpath new`` service to show that nothing is written.
+- ``test_accepted_answers_render_files_that_parse``: a bounded number of renders (about
+  a second each with the parsers), every question answered at once with a value its own
+  validator accepts (hostile-but-valid: quotes, backslashes, unicode, edge lengths,
+  numbers at the validator's bounds), so one render carries many hostile values.
 
-Both collect EVERY distinct failure over the whole run (keyed by question and check, the
-shortest example kept) and fail once with all of them, instead of stopping at the first:
-one CI run shows everything that is wrong, and nothing is shrunk by re-rendering.
-Examples are derandomized and no database is kept, so CI is reproducible.
+Both collect EVERY distinct failure over the whole run (keyed by question or by check and
+file) and fail once with all of them instead of stopping at the first, so one CI run shows
+everything that is wrong. Hypothesis' own shrinking is off (it would re-render hundreds of
+times); instead each new failure is reduced by dropping the answers it does not need: one
+``collect`` per answer in the validation test, delta debugging within a fixed render
+budget in the render test. Examples are derandomized and no database is kept, so CI is
+reproducible.
 """
 
 from __future__ import annotations
@@ -37,7 +41,6 @@ import posixpath
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -59,7 +62,7 @@ CONFIG: TemplateConfig = load(TEMPLATES_DIR)
 EVALUATOR = Evaluator(CONFIG)
 TEMPLATE_NAMES = [name for _, name in template_choices(CONFIG)]
 
-VALIDATION_EXAMPLES = 500  # per template
+EXAMPLES_PER_QUESTION = 80  # validation only: a few ms each, ~25 questions per template
 RENDER_EXAMPLES = 20  # per template; ~1.1 s each (render + parsers)
 MINIMISING_RENDERS = 30  # per template, spent only on failures: shrinking the examples
 REFUSALS_THROUGH_NEW = 3  # per template: refused answers passed to the real `new`
@@ -281,6 +284,21 @@ FLOAT_SAMPLES: tuple[Any, ...] = (
     "two",
     "\u0663.\u0665",
 )
+# What str.splitlines() breaks at, and the other control characters (C0, DEL, C1).
+LINE_BREAKS = (
+    "\n",
+    "\r",
+    "\r\n",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x1d",
+    "\x1e",
+    "\x85",
+    "\u2028",
+    "\u2029",
+)
+CONTROLS = ("\x00", "\x07", "\x08", "\t", "\x1b", "\x7f", "\x9b")
 _CRON_SHAPE = re.compile(r"^\S+( \S+){4}$")
 _VALIDATOR_REGEX = re.compile(r"regex_search\(\s*'((?:[^'\\]|\\.)*)'\s*\)")
 _VALIDATOR_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
@@ -524,10 +542,21 @@ def candidate_groups(plan: Plan, question: Question) -> dict[str, list[Any]]:
         groups["booleans"] = [True, False, "yes", "no", "y", "maybe", "", None, 2, "true\n"]
     if question.type in {"yaml", "json"} and _structured_edges(question, default):
         groups["structured"] = _structured_edges(question, default)
+        broken: tuple[Any, ...] = ("x", None, 0, [], {}, {"other": 1})
+        groups["broken entries"] = [
+            value for b in broken for value in ([b, *default[:2]], [*default[:2], b])
+        ]
     if isinstance(default, str):
         groups["edges"] = _text_edges(default, numbers)
         groups["specials"] = list(SPECIAL_TEXT)
         groups["injected"] = _injected(default)
+        middle = len(default) // 2
+        for kind, pieces in (("line breaks", LINE_BREAKS), ("controls", CONTROLS)):
+            groups[kind] = [
+                value
+                for piece in pieces
+                for value in (default[:middle] + piece + default[middle:], default + piece)
+            ]
         if _words(question):
             groups["words"] = _words(question)
         if _CRON_SHAPE.match(default):
@@ -545,7 +574,15 @@ def _question(plan: Plan, name: str) -> Question:
 
 
 # Kinds of values that matter most where they apply get more draws.
-_GROUP_WEIGHT = {"cron": 4, "locations": 4, "numbers": 3, "choices": 2, "structured": 3}
+_GROUP_WEIGHT = {
+    "cron": 4,
+    "locations": 4,
+    "numbers": 3,
+    "choices": 2,
+    "structured": 2,
+    "broken entries": 2,
+    "line breaks": 2,
+}
 
 
 @cache
@@ -616,22 +653,17 @@ def likely_accepted(template: str, name: str) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def answer_sets(
-    draw: st.DrawFn,
-    plan: Plan,
-    values: Callable[[str, str], st.SearchStrategy[Any]],
-    most: int,
-) -> dict[str, Any]:
-    """Answers as ``--data`` gives them: 1..``most`` questions answered (after the choices
-    that make them apply), the rest left to their defaults."""
-    names = [q.name for q in plan.questions]
-    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=most, unique=True))
+def focused_answer_sets(draw: st.DrawFn, plan: Plan, focus: str) -> dict[str, Any]:
+    """A hostile answer to ``focus`` (after the choices that make it apply), with up to two
+    other questions answered with hostile values too, the rest left to their defaults."""
+    others = [q.name for q in plan.questions if q.name != focus]
+    chosen = {focus, *draw(st.lists(st.sampled_from(others), max_size=2, unique=True))}
     data: dict[str, Any] = {}
-    for name in chosen:
+    for name in sorted(chosen):
         data.update(plan.enablers[name])
     for question in plan.questions:
         if question.name in chosen:
-            data[question.name] = draw(values(plan.template, question.name), label=question.name)
+            data[question.name] = draw(hostile(plan.template, question.name), label=question.name)
     return data
 
 
@@ -823,10 +855,9 @@ def refused_by_new(template: str, data: dict[str, Any], workdir: Path) -> str:
 
 # ---------------------------------------------------------------------------------- tests
 
-TEMPLATE_PARAMS = [
-    pytest.param(name, id=name, marks=pytest.mark.xdist_group(f"answer-properties-{name}"))
-    for name in TEMPLATE_NAMES
-]
+# One test per template and property, in no xdist group: they share no render, so
+# pytest-xdist spreads them over the workers freely.
+TEMPLATE_PARAMS = [pytest.param(name, id=name) for name in TEMPLATE_NAMES]
 
 
 def test_every_question_applies_to_some_template() -> None:
@@ -842,15 +873,6 @@ def test_answers_are_refused_or_clean(template: str, tmp_path: Path) -> None:
     findings = Findings()
     refusals: list[dict[str, Any]] = []
 
-    @settings(
-        max_examples=VALIDATION_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=(Phase.explicit, Phase.generate),
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-    @given(data=answer_sets(plan, hostile, most=3))
     def check(data: dict[str, Any]) -> None:
         for key, message in validation_findings(plan, data):
             if key not in findings.found:
@@ -866,7 +888,21 @@ def test_answers_are_refused_or_clean(template: str, tmp_path: Path) -> None:
             except Exception:  # noqa: S110 - a crash is reported above
                 pass
 
-    check()
+    for question in plan.questions:  # every question gets its own share of examples
+
+        @settings(
+            max_examples=EXAMPLES_PER_QUESTION,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=(Phase.explicit, Phase.generate),
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        @given(data=focused_answer_sets(plan, question.name))
+        def examples(data: dict[str, Any]) -> None:
+            check(data)
+
+        examples()
     assert refusals, "no example was refused: the strategies no longer reach the validators"
     assert not findings.found, findings.report(f"in {template} answers")
 
@@ -995,3 +1031,52 @@ def test_accepted_answers_render_files_that_parse(template: str, tmp_path: Path)
     check()
     assert rendered, "no example rendered: the accepted pools no longer reach the templates"
     assert not findings.found, findings.report(f"in {template} renders")
+
+
+# ------------------------------------------------------------------- the parsers can fail
+
+_BROKEN_FILES = {
+    "python compile": ("src/pkg/mod.py", '"""C:\\temp\\dir."""\n'),
+    "toml": ("pyproject.toml", '[project]\ndescription = "a\x1bb"\n'),
+    "yaml": ("catalog-info.yaml", "metadata:\n  name: x\n/acme: y\n  z: 1\n"),
+    "json": ("monitoring/dashboard.json", '{"title": "a\nb"}'),
+    "hcl (python-hcl2)": ("infra/main.tf", 'locals {\n  a = "x %{y} z"\n}\n'),
+    "hcl (terraform)": ("infra/vars.tf", 'variable "a" {\n  default = "C:\\qew"\n}\n'),
+    "CODEOWNERS": ("CODEOWNERS", "*  @acme/ml-platform\n/ml-platform\n"),
+    "leftover Jinja": ("README.md", "# {{ project_name }}\n"),
+}
+_BROKEN_CRONS = {
+    "deploy/k8s/cronjob.yaml": "kind: CronJob\nspec:\n  schedule: '99 3 * * *'\n",
+    ".github/workflows/ct.yml": "on:\n  schedule:\n    - cron: '0 3 * * 7'\n",
+    "infra/variables.tf": 'variable "schedule" {\n  default = "0 3 L * *"\n}\n',
+}
+
+
+@pytest.mark.usefixtures("parser_tools")
+def test_every_parser_reports_a_broken_file(tmp_path: Path) -> None:
+    """Each check finds the file broken for it, and only that file: the oracles of the
+    render test can fail."""
+    for check, (relative, text) in _BROKEN_FILES.items():
+        root = tmp_path / check.replace(" ", "-").strip("()")
+        path = root / relative
+        path.parent.mkdir(parents=True)
+        path.write_text(text)
+        found = parsers.parse_render(root, {})
+        assert relative in found.get(check, ""), (check, found)
+    crons = tmp_path / "crons"
+    for relative, text in _BROKEN_CRONS.items():
+        (crons / relative).parent.mkdir(parents=True, exist_ok=True)
+        (crons / relative).write_text(text)
+    reported = parsers.parse_render(crons, {}).get("cron", "")
+    assert all(relative in reported for relative in _BROKEN_CRONS), reported
+
+
+def test_cron_grammar_is_the_schedulers_one() -> None:
+    assert [parsers.cron_problem(e) for e in ("0 3 * * *", "*/15 9-17 * JAN-MAR MON-FRI")] == [
+        "",
+        "",
+    ]
+    for expression in ("61 25 * * 1", "0 3 * * 8", "0 3 * * 7", "*/0 * * * *", "5-1 * * * *"):
+        assert parsers.cron_problem(expression), expression
+    for expression in ("0 3 L * *", "0 3 15W * *", "0 3 * * 1#2", "0 0 3 * * *", "0 3 * *"):
+        assert parsers.cron_problem(expression), expression
