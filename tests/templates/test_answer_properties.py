@@ -36,6 +36,7 @@ reproducible.
 
 from __future__ import annotations
 
+import json
 import math
 import posixpath
 import re
@@ -448,7 +449,8 @@ def _number_edges(numbers: list[float], kind: str) -> list[Any]:
     return values
 
 
-def _choice_outsiders(question: Question, choices: list[tuple[str, Any]]) -> list[Any]:
+def _choice_outsiders(choices: list[tuple[str, Any]]) -> list[Any]:
+    """Values next to the choices: labels, neighbours, other types, padded spellings."""
     values = [value for _, value in choices]
     outsiders: list[Any] = [None, "", "two", True]
     outsiders += [label for label, _ in choices]
@@ -495,7 +497,7 @@ def _structured_values(default: Any) -> st.SearchStrategy[Any]:
         st.sampled_from(fixed),
         shaped,
         shaped.map(lambda v: yaml.safe_dump(v, allow_unicode=True)),
-        shaped.map(repr),
+        shaped.map(json.dumps),
     )
 
 
@@ -533,7 +535,7 @@ def candidate_groups(plan: Plan, question: Question) -> dict[str, list[Any]]:
     choices = EVALUATOR.choices(question, plan.context(question))
     groups: dict[str, list[Any]] = {"default": [default]}
     if choices:
-        groups["choices"] = [v for _, v in choices] + _choice_outsiders(question, choices)
+        groups["choices"] = [v for _, v in choices] + _choice_outsiders(choices)
     if question.type == "int":
         groups["numbers"] = [*INT_SAMPLES, *_number_edges(numbers, "int")]
     elif question.type == "float":
