@@ -90,10 +90,15 @@ def _as_text(question: Question, value: Any) -> str:
     return str(value)
 
 
+# Control characters, and the Unicode line and paragraph separators (U+2028, U+2029) that
+# Python's splitlines, JavaScript and some YAML readers treat as line breaks.
+_BREAKING = {"Cc", "Zl", "Zp"}
+
+
 def control_characters(value: Any) -> str:
     """Why ``value`` (or a string inside it) is refused for control characters, else ""."""
     if isinstance(value, str):
-        found = sorted({c for c in value if unicodedata.category(c) == "Cc"})
+        found = sorted({c for c in value if unicodedata.category(c) in _BREAKING})
         if found:
             shown = ", ".join(repr(c) for c in found)
             return f"must not contain control characters such as tabs or line breaks ({shown})"
