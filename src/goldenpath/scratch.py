@@ -19,6 +19,9 @@ from pathlib import Path
 
 PREFIX = "goldenpath-"
 _OWNED = re.compile(rf"^{PREFIX}(?P<pid>\d+)-[A-Za-z0-9_]+$")
+# `new` renders beside DEST (same file system, so the final move is one rename) into
+# `.goldenpath-<pid>-<dest name>-<random>`: hidden, and swept the same way.
+_BESIDE = re.compile(rf"^\.{PREFIX}(?P<pid>\d+)-[A-Za-z0-9_.-]+$")
 
 
 def pid_alive(pid: int) -> bool:
@@ -39,25 +42,36 @@ def base_dir() -> Path:
     return Path(tempfile.gettempdir())
 
 
-def owned(base: Path | None = None) -> list[Path]:
+def owned(base: Path | None = None, pattern: re.Pattern[str] = _OWNED) -> list[Path]:
     """goldenpath's temporary folders in ``base`` (default: the temporary folder)."""
     base = base or base_dir()
     try:
         names = os.listdir(base)
     except OSError:
         return []
-    return [base / name for name in sorted(names) if _OWNED.match(name)]
+    return [base / name for name in sorted(names) if pattern.match(name)]
 
 
-def sweep(base: Path | None = None) -> list[Path]:
+def sweep(base: Path | None = None, pattern: re.Pattern[str] = _OWNED) -> list[Path]:
     """Remove the folders of goldenpath processes that died without cleaning up."""
     removed: list[Path] = []
-    for path in owned(base):
-        match = _OWNED.match(path.name)
+    for path in owned(base, pattern):
+        match = pattern.match(path.name)
         if match and not pid_alive(int(match["pid"])):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
+
+
+def beside(dest: Path) -> Path:
+    """A new hidden folder next to ``dest`` for ``new``; stale ones there are swept first.
+
+    The caller removes it (or renames it to ``dest``); a SIGKILL leaves it for the next
+    ``new`` into the same parent folder to sweep.
+    """
+    sweep(dest.parent, _BESIDE)
+    prefix = f".{PREFIX}{os.getpid()}-{dest.name}-"
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
 
 
 @contextmanager

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -198,3 +200,20 @@ def test_json_errors_are_json_on_stdout(packaged: dict[str, Path], tmp_path: Pat
     )
     assert result.exit_code == 1
     assert "9.9.9" in json.loads(result.stdout)["error"]["message"]
+
+
+def test_new_sweeps_what_a_killed_new_left_beside_its_destination(
+    packaged: dict[str, Path], tmp_path: Path
+) -> None:
+    dead_pid = subprocess.Popen(["true"])  # a pid that no longer runs
+    dead_pid.wait()
+    stale = tmp_path / f".goldenpath-{dead_pid.pid}-old-svc-abc123"
+    write(stale / "half-written.txt", "left by a kill -9")
+    live = tmp_path / f".goldenpath-{os.getpid()}-other-svc-def456"  # a running `new`
+    write(live / "in-progress.txt", "still rendering")
+
+    generate(NewRequest(dest=tmp_path / "svc", template="svc"))
+
+    assert not stale.exists()
+    assert live.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [live.name]

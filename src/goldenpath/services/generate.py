@@ -9,11 +9,11 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from goldenpath import scratch
 from goldenpath.adapters import copier_adapter, git_adapter
 from goldenpath.adapters.template_config import TemplateConfig
 from goldenpath.config import Settings
@@ -164,7 +164,7 @@ def generate(request: NewRequest, confirm: Any = None) -> NewResult:
             _check_parent(dest)
         raw_steps = view.manifest.get(template, {}).get("next_steps")
         steps = [str(s) for s in raw_steps] if isinstance(raw_steps, list) else []
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.goldenpath-", dir=dest.parent))
+    tmp = scratch.beside(dest)
     try:
         copier_adapter.copy(catalog.source, tmp, answers, version.tag if version else None, trusted)
         label = f"{template} {version}" if version else template
