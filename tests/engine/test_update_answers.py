@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pexpect
@@ -12,6 +10,7 @@ from typer.testing import CliRunner
 
 from .catalog_factory import change_config, git, git_catalog, tag_next, write
 from .conftest import invoke
+from .test_wizard import CLEAR_LINE, _spawn
 
 
 def _repo(cli: CliRunner, tmp_path: Path) -> tuple[Path, Path]:
@@ -91,21 +90,13 @@ def test_ask_re_asks_a_question_in_a_terminal_with_the_recorded_default(
     tmp_path: Path, cli: CliRunner, fresh_user: Path
 ) -> None:
     repo, _ = _repo(cli, tmp_path)
-    env = {**os.environ, "HOME": str(fresh_user), "TERM": "xterm", "COLUMNS": "120"}
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "goldenpath", "update", str(repo), "--ask", "port"],
-        env=env,
-        encoding="utf-8",
-        timeout=60,
-        dimensions=(40, 120),
-    )
+    child = _spawn(["update", str(repo), "--ask", "port"], fresh_user, tmp_path, columns=120)
     child.expect("Port the service listens on")
     child.expect("8080")  # the recorded answer is the default shown
-    child.send("\x15")  # clear the line
+    child.send(CLEAR_LINE)
     child.send("80\r")
     child.expect("1024 or more")  # validated as `new` does, and asked again
-    child.send("\x15")
+    child.send(CLEAR_LINE)
     child.send("9000\r")
     child.expect(pexpect.EOF)
     child.close()

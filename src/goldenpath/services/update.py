@@ -17,7 +17,7 @@ the user their work:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,24 +152,24 @@ def update(
 
 def abort(path: Path) -> UpdateResult:
     """``--abort``: put an interrupted update's repository back to HEAD."""
-    result = UpdateResult(path=path.resolve())
-    try:
-        journal = update_apply.abort(result.path)
-        result.template = journal.template
-        result.from_version, result.to_version = journal.from_version, journal.to_version
-    except BaseException as exc:  # the result carries every failure
-        result.error = as_goldenpath_error(exc)
-    return result
+    return _from_journal(path, update_apply.abort, classify=False)
 
 
 def resume(path: Path) -> UpdateResult:
     """``--continue``: finish an interrupted update and report it like a normal one."""
+    return _from_journal(path, update_apply.resume, classify=True)
+
+
+def _from_journal(
+    path: Path, step: Callable[[Path], update_journal.Journal], classify: bool
+) -> UpdateResult:
     result = UpdateResult(path=path.resolve())
     try:
-        journal = update_apply.resume(result.path)
+        journal = step(result.path)
         result.template = journal.template
         result.from_version, result.to_version = journal.from_version, journal.to_version
-        _classify(result, result.path)
+        if classify:
+            _classify(result, result.path)
     except BaseException as exc:  # the result carries every failure
         result.error = as_goldenpath_error(exc)
     return result
