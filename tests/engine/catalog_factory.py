@@ -78,14 +78,15 @@ def write(path: Path, text: str) -> None:
     path.write_text(textwrap.dedent(text), encoding="utf-8")
 
 
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` with a test identity."""
+def git(repo: Path, *args: str, input_text: str | None = None) -> str:
+    """Run git in ``repo`` with a test identity (``input_text`` on its stdin)."""
     return subprocess.run(
         ["git", *args],
         cwd=repo,
         check=True,
         capture_output=True,
         text=True,
+        input=input_text,
         env={**os.environ, **GIT_ENV},
     ).stdout
 

@@ -101,4 +101,5 @@ def test_unversioned_folder_renders_but_cannot_update(tmp_path: Path, cli: CliRu
     assert invoke(cli, "new", "svc", str(dest), "--defaults", "--catalog", str(folder))[0] == 0
     code, output = invoke(cli, "update", str(dest))
     assert code == 1
-    assert "cannot be updated" in output or "records no catalog version" in output
+    assert ".copier-answers.yml records no catalog version (_src_path/_commit)" in output
+    assert "cannot be updated" in output  # the hint says why

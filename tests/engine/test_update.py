@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from goldenpath.adapters import bundles
 from goldenpath.services import catalogs
-from goldenpath.services.update import update
+from goldenpath.services import update as update_service
+from goldenpath.services.update import UpdateResult, update
 
 from .catalog_factory import change_config, git, git_catalog, tag_next, write
 from .conftest import invoke, use_package
@@ -244,3 +245,58 @@ def test_repository_from_a_newer_goldenpath_asks_for_an_upgrade(
         assert code == 1
         assert "catalog version 1.1.0 is unknown to builtin" in output
         assert "upgrade goldenpath" in output
+
+
+# --- each conflict rule on its own ----------------------------------------------------------
+# Copier marks an inline conflict as unmerged AND writes markers, so an end-to-end test would
+# still pass with either rule dropped. These states each trigger exactly one rule.
+
+
+def _plain_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "plain"
+    write(repo / "a.txt", "one\ntwo\n")
+    write(repo / "b.txt", "three\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    return repo
+
+
+def _conflicts(repo: Path) -> list[str]:
+    result = UpdateResult(path=repo)
+    update_service._classify(result, repo)
+    return result.conflicts
+
+
+def test_conflict_markers_alone_count_as_a_conflict(tmp_path: Path) -> None:
+    repo = _plain_repo(tmp_path)
+    write(repo / "a.txt", "<<<<<<< before updating\none\n=======\nuno\n>>>>>>> after updating\n")
+    assert git(repo, "status", "--porcelain") == " M a.txt\n"  # not unmerged
+    assert _conflicts(repo) == ["a.txt"]
+
+
+def test_an_unmerged_file_without_markers_counts_as_a_conflict(tmp_path: Path) -> None:
+    repo = _plain_repo(tmp_path)
+    blobs = {
+        stage: git(repo, "hash-object", "-w", "--stdin", input_text=text).strip()
+        for stage, text in ((1, "one\n"), (2, "two\n"), (3, "three\n"))
+    }
+    remove_stage_0 = f"0 {'0' * 40}\ta.txt\n"
+    stages = "".join(f"100644 {sha} {stage}\ta.txt\n" for stage, sha in blobs.items())
+    entries = remove_stage_0 + stages
+    git(repo, "update-index", "--index-info", input_text=entries)
+    write(repo / "a.txt", "resolved by hand, no marker text\n")
+    assert git(repo, "status", "--porcelain").startswith("UU a.txt")
+    assert _conflicts(repo) == ["a.txt"]
+
+
+def test_a_reject_file_alone_counts_as_a_conflict(tmp_path: Path) -> None:
+    repo = _plain_repo(tmp_path)
+    write(repo / "b.txt.rej", "@@ -1 +1 @@\n-three\n+drei\n")
+    assert _conflicts(repo) == ["b.txt"]
+
+
+def test_a_plain_change_is_no_conflict(tmp_path: Path) -> None:
+    repo = _plain_repo(tmp_path)
+    write(repo / "a.txt", "one\ntwo\nthree\n")
+    assert _conflicts(repo) == []
