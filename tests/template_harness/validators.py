@@ -116,18 +116,21 @@ def _is_rule_test_file(path: Path) -> bool:
 
 
 def find_prometheus_rules(root: Path) -> list[Path]:
-    """Prometheus rule files: YAML under monitoring/prometheus with a top-level ``groups``."""
+    """Prometheus rule files: every YAML under monitoring/prometheus but the promtool tests.
+
+    Decided by the path alone, never by the content: a rule file whose ``groups`` key is
+    misspelt or missing is still a rule file, and must fail the rules checks instead of
+    making them "not applicable" (the paths themselves follow from the answers, and
+    ``test_required_paths`` asserts them).
+    """
     prom = root / "monitoring" / "prometheus"
     if not prom.is_dir():
         return []
-    found = []
-    for path in project_files(prom):
-        if path.suffix not in {".yml", ".yaml"} or _is_rule_test_file(path):
-            continue
-        data = yaml.safe_load(path.read_text())
-        if isinstance(data, dict) and "groups" in data:
-            found.append(path)
-    return found
+    return [
+        path
+        for path in project_files(prom)
+        if path.suffix in {".yml", ".yaml"} and not _is_rule_test_file(path)
+    ]
 
 
 def find_prometheus_tests(root: Path) -> list[Path]:
@@ -523,9 +526,35 @@ def _promtool() -> str:
     return tools.find_tool("promtool", hint="apt-get install prometheus")
 
 
+def rule_file_shape(files: Iterable[Path]) -> str:
+    """Each file is a mapping whose ``groups`` is a non-empty list of groups with rules.
+
+    promtool accepts an empty file ("0 rules found"), so a rule file emptied by a broken
+    template would pass ``promtool check rules`` alone.
+    """
+    problems = []
+    for path in files:
+        try:
+            data = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            problems.append(f"{path}: not YAML: {exc}")
+            continue
+        groups = data.get("groups") if isinstance(data, dict) else None
+        if not isinstance(groups, list) or not groups:
+            problems.append(f"{path}: no non-empty top-level `groups` list: not a rule file")
+        elif not all(isinstance(g, dict) and g.get("rules") for g in groups):
+            problems.append(f"{path}: a group without rules")
+    return "\n".join(problems)
+
+
 def promtool_check_rules(files: Iterable[Path]) -> str:
+    """``promtool check rules`` plus :func:`rule_file_shape` (what promtool lets pass)."""
+    files = list(files)
     result = tools.run([_promtool(), "check", "rules", *files])
-    return "" if result.returncode == 0 else tools.output_of(result)
+    problems = [rule_file_shape(files)]
+    if result.returncode != 0:
+        problems.append(tools.output_of(result))
+    return "\n".join(problem for problem in problems if problem)
 
 
 def promtool_test_rules(files: Iterable[Path]) -> str:
@@ -543,9 +572,11 @@ def alerting_rules(files: Iterable[Path]) -> list[dict[str, Any]]:
     """Every alerting rule (``alert:``) of some Prometheus rule files."""
     rules: list[dict[str, Any]] = []
     for path in files:
-        data = yaml.safe_load(path.read_text()) or {}
-        for group in data.get("groups") or []:
-            rules.extend(rule for rule in group.get("rules") or [] if "alert" in rule)
+        shape = rule_file_shape([path])
+        if shape:  # an empty list would let every check on the alerts pass vacuously
+            raise ValueError(shape)
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            rules.extend(rule for rule in group["rules"] if "alert" in rule)
     return rules
 
 

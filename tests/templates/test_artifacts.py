@@ -1,10 +1,13 @@
 """Every applicable validator over every matrix case.
 
 Each case is rendered once per worker (``project`` fixture) and every tool is called once
-per case with all the files it applies to. A validator applies when its artifact exists in
-the render; when it does not, the test is skipped with "not applicable" (the presence of
-artifacts a template must always produce is asserted by ``test_required_paths``). A tool
-that is not installed skips locally and fails in CI (see conftest.py).
+per case with all the files it applies to. A validator applies when a file of its kind
+exists in the render, judged by the file's path only (``v.find_*``), never by its content:
+which paths a render has follows from the answers (the template, ``ci``), so "not
+applicable" means "these answers render no such file", and a broken file (a rule file
+without ``groups``) fails its checks instead of skipping them. The paths a template must
+always produce are asserted by ``test_required_paths``. A tool that is not installed skips
+locally and fails in CI (see conftest.py).
 
 Terraform is checked offline only: ``fmt``, a python-hcl2 parse and checkov. ``terraform
 validate`` needs the aws/google providers, which cannot be downloaded here.
@@ -30,7 +33,10 @@ def expect_clean(tool: str, problems: str) -> None:
 
 
 def applicable(files: list[Path], artifact: str) -> list[Path]:
-    """The files a validator checks; skip as not applicable when there are none."""
+    """The files a validator checks; skip as not applicable when there are none.
+
+    ``files`` must come from a path-based finder, so that a skip follows from the answers.
+    """
     if not files:
         pytest.skip(f"not applicable: this render has no {artifact}")
     return files

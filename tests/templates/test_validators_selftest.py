@@ -8,12 +8,15 @@ comes back clean.
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import test_artifacts as artifacts
 from template_harness import validators as v
-from template_harness.cases import Case
+from template_harness.cases import Case, cases_for
 from template_harness.render import Renderer
 
 
@@ -368,6 +371,65 @@ def test_promtool_test_rules(tmp_path: Path) -> None:
     bad = write(tmp_path / "wrong.test.yml", RULE_TESTS.replace('"svc is down"', '"wrong"'))
     assert v.promtool_test_rules([good]) == ""
     assert "wrong" in v.promtool_test_rules([bad])
+
+
+def test_rule_file_shape(tmp_path: Path) -> None:
+    good = write(tmp_path / "alerts.yml", RULES)
+    renamed = write(tmp_path / "renamed.yml", RULES.replace("groups:", "grups:"))
+    empty = write(tmp_path / "empty.yml", "")
+    no_rules = write(tmp_path / "no_rules.yml", "groups:\n  - name: g\n")
+    assert v.rule_file_shape([good]) == ""
+    for bad in (renamed, empty, no_rules):
+        assert bad.name in v.rule_file_shape([bad])
+        assert bad.name in v.promtool_check_rules([bad])  # promtool alone passes an empty file
+    with pytest.raises(ValueError, match=r"renamed\.yml"):
+        v.alerting_rules([good, renamed])
+
+
+def test_prometheus_rules_are_found_by_path_not_content(tmp_path: Path) -> None:
+    prom = tmp_path / "monitoring" / "prometheus"
+    rules = write(prom / "alerts.yml", RULES.replace("groups:", "grups:"))
+    write(prom / "alerts.test.yml", RULE_TESTS)
+    assert v.find_prometheus_rules(tmp_path) == [rules]
+
+
+# A render's alerts.yml broken the ways a template edit could break it.
+MALFORMED_RULES: dict[str, Callable[[str], str]] = {
+    "groups-renamed": lambda text: text.replace("groups:", "grups:", 1),
+    "emptied": lambda text: "",
+    "not-a-mapping": lambda text: "- " + text.replace("\n", "\n  "),
+}
+RULES_CASE = cases_for("batch-inference")[0]
+
+
+@pytest.mark.xdist_group(RULES_CASE.id)
+@pytest.mark.parametrize("breakage", sorted(MALFORMED_RULES))
+def test_malformed_rule_file_in_a_render_fails_every_rules_check(
+    renderer: Renderer, tmp_path: Path, breakage: str
+) -> None:
+    """The artifact tests themselves, run on a copy of a real render whose alerts.yml is
+    broken: every Prometheus check must fail, none may skip as "not applicable"."""
+    project = tmp_path / "project"
+    shutil.copytree(renderer(RULES_CASE), project)
+    alerts = project / "monitoring" / "prometheus" / "alerts.yml"
+    alerts.write_text(MALFORMED_RULES[breakage](alerts.read_text()))
+    checks: dict[str, Callable[[], None]] = {
+        "promtool check rules": lambda: artifacts.test_promtool_check_rules(project),
+        "promtool test rules": lambda: artifacts.test_promtool_test_rules(project),
+        "alert metadata": lambda: artifacts.test_alert_metadata(project),
+        "runbook anchors": lambda: artifacts.test_runbook_anchors(project),
+    }
+    outcomes = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except pytest.skip.Exception as exc:
+            outcomes[name] = f"SKIPPED ({exc})"
+        except (pytest.fail.Exception, AssertionError, ValueError):
+            continue  # the check failed, as it must
+        else:
+            outcomes[name] = "PASSED"
+    assert not outcomes, f"checks that did not fail on a broken alerts.yml: {outcomes}"
 
 
 def test_alert_metadata_and_test_coverage(tmp_path: Path) -> None:
