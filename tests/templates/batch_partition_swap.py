@@ -7,7 +7,8 @@ test_batch_inference.py in the generated-project environment with the render's `
   commit gets through), as a process killed there would stop. After each, ``recover``
   runs (as the next run does first) and the partition must read as version 1 or 2 in
   full. The steps are seen through Python's audit hooks (``open`` for writing, ``os`` and
-  ``shutil`` events), so a commit rewritten as delete + copy is caught at its copy.
+  ``shutil`` events) and through the pyarrow file system the partition's ``Location``
+  carries, so a commit rewritten as delete + copy, either way, is caught at its copy.
 - ``read``: a reader thread reads the partition in a loop while the writer commits it
   ``COMMITS`` times; every read must find one whole committed version.
 
@@ -28,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.fs as pafs
 
 PARTITION = "run_date=2024-01-01"
 COMMITS = 50
@@ -60,6 +62,68 @@ def rows_of(version: int) -> int:
 
 def ids_of(version: int) -> set[int]:
     return set(range(version * 10_000, version * 10_000 + rows_of(version)))
+
+
+class _StepCountingFileSystem(pafs.FileSystemHandler):  # type: ignore[misc]
+    """The local file system, with each change made through pyarrow counted as a step of
+    the commit (the ``os``/``shutil`` ones are seen by the audit hook)."""
+
+    def __init__(self, probe: Probe) -> None:
+        self.local = pafs.LocalFileSystem()
+        self.probe = probe
+
+    def get_type_name(self) -> str:
+        return "step-counting-local"
+
+    def normalize_path(self, path: str) -> str:
+        return str(self.local.normalize_path(path))
+
+    def get_file_info(self, paths: list[str]) -> Any:
+        return self.local.get_file_info(paths)
+
+    def get_file_info_selector(self, selector: Any) -> Any:
+        return self.local.get_file_info(selector)
+
+    def open_input_stream(self, path: str) -> Any:
+        return self.local.open_input_stream(path)
+
+    def open_input_file(self, path: str) -> Any:
+        return self.local.open_input_file(path)
+
+    def create_dir(self, path: str, recursive: bool) -> None:
+        self.probe.step("fs.create_dir", path)
+        self.local.create_dir(path, recursive=recursive)
+
+    def delete_dir(self, path: str) -> None:
+        self.probe.step("fs.delete_dir", path)
+        self.local.delete_dir(path)
+
+    def delete_dir_contents(self, path: str, missing_dir_ok: bool = False) -> None:
+        self.probe.step("fs.delete_dir_contents", path)
+        self.local.delete_dir_contents(path, missing_dir_ok=missing_dir_ok)
+
+    def delete_root_dir_contents(self) -> None:
+        raise NotImplementedError("never needed by a commit")
+
+    def delete_file(self, path: str) -> None:
+        self.probe.step("fs.delete_file", path)
+        self.local.delete_file(path)
+
+    def move(self, src: str, dest: str) -> None:
+        self.probe.step("fs.move", src)
+        self.local.move(src, dest)
+
+    def copy_file(self, src: str, dest: str) -> None:
+        self.probe.step("fs.copy_file", src)
+        self.local.copy_file(src, dest)
+
+    def open_output_stream(self, path: str, metadata: Any) -> Any:
+        self.probe.step("fs.open_output_stream", path)
+        return self.local.open_output_stream(path, metadata=metadata)
+
+    def open_append_stream(self, path: str, metadata: Any) -> Any:
+        self.probe.step("fs.open_append_stream", path)
+        return self.local.open_append_stream(path, metadata=metadata)
 
 
 class Probe:
@@ -112,13 +176,16 @@ class Probe:
     # ------------------------------------------------------------------------ crash probe
 
     def audit(self, event: str, args: tuple[Any, ...]) -> None:
-        if not self.crash_at or threading.get_ident() != self.writer or event not in STEP_EVENTS:
-            return
-        if event == "open" and not _opens_for_writing(args):
+        if event in STEP_EVENTS and (event != "open" or _opens_for_writing(args)):
+            self.step(event, *args[:2])
+
+    def step(self, what: str, *args: Any) -> None:
+        """One file-system step of the writer: the process is killed here at step k."""
+        if not self.crash_at or threading.get_ident() != self.writer:
             return
         self.steps += 1
         if self.steps == self.crash_at:
-            raise SimulatedCrashError(f"killed at step {self.steps} ({event} {args[:2]})")
+            raise SimulatedCrashError(f"killed at step {self.steps} ({what} {args})")
 
     def crash_at_every_step(self) -> dict[str, Any]:
         sys.addaudithook(self.audit)
@@ -126,7 +193,10 @@ class Probe:
         step = 0
         while True:
             step += 1
-            root = self.storage.Location.parse(str(self.scratch / f"crash-{step}"))
+            path = self.scratch / f"crash-{step}"
+            path.mkdir(parents=True)
+            fs = pafs.PyFileSystem(_StepCountingFileSystem(self))
+            root = self.storage.Location(fs, str(path), True)
             self.commit(root, 1)
             staged = self.stage(root, 2)
             self.crash_at, self.steps = step, 0

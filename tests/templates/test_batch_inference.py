@@ -129,7 +129,8 @@ def test_a_commit_killed_at_any_step_leaves_the_old_or_the_new_partition_whole(
     report = _probe_swap(swap_project, "crash", tmp_path)
     assert report["steps"] >= 2, (
         f"only {report['steps']} file-system steps of the commit were seen: the probe "
-        "cannot kill it between steps (does it no longer use os/shutil?)"
+        "cannot kill it between steps (does it write through neither os/shutil nor the "
+        "partition's pyarrow file system?)"
     )
     assert not report["problems"], "\n".join(report["problems"])
 
