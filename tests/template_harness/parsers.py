@@ -67,24 +67,27 @@ def python_compile(files: Iterable[Path], root: Path) -> str:
 # ------------------------------------------------------------------------------ TOML / JSON
 
 
-def toml_parse(files: Iterable[Path], root: Path) -> str:
+def _each_loads(
+    files: Iterable[Path],
+    root: Path,
+    loads: Callable[[str], object],
+    errors: tuple[type[Exception], ...],
+) -> str:
     problems = []
     for path in files:
         try:
-            tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            loads(path.read_text(encoding="utf-8"))
+        except (*errors, UnicodeDecodeError) as exc:
             problems.append(f"{_rel(path, root)}: {_short(exc)}")
     return "\n".join(problems)
+
+
+def toml_parse(files: Iterable[Path], root: Path) -> str:
+    return _each_loads(files, root, tomllib.loads, (tomllib.TOMLDecodeError,))
 
 
 def json_parse(files: Iterable[Path], root: Path) -> str:
-    problems = []
-    for path in files:
-        try:
-            json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            problems.append(f"{_rel(path, root)}: {_short(exc)}")
-    return "\n".join(problems)
+    return _each_loads(files, root, json.loads, (json.JSONDecodeError,))
 
 
 # ------------------------------------------------------------------------------------- YAML

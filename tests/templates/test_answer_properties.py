@@ -65,6 +65,20 @@ TEMPLATE_NAMES = [name for _, name in template_choices(CONFIG)]
 
 EXAMPLES_PER_QUESTION = 80  # validation only: a few ms each, ~25 questions per template
 RENDER_EXAMPLES = 20  # per template; ~1.1 s each (render + parsers)
+
+
+def _reproducible(examples: int, tolerated: HealthCheck) -> settings:
+    """Same examples on every run (CI included), no shrinking (each step would re-render)."""
+    return settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=[HealthCheck.too_slow, tolerated],
+    )
+
+
 MINIMISING_RENDERS = 30  # per template, spent only on failures: shrinking the examples
 REFUSALS_THROUGH_NEW = 3  # per template: refused answers passed to the real `new`
 
@@ -892,14 +906,7 @@ def test_answers_are_refused_or_clean(template: str, tmp_path: Path) -> None:
 
     for question in plan.questions:  # every question gets its own share of examples
 
-        @settings(
-            max_examples=EXAMPLES_PER_QUESTION,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=(Phase.explicit, Phase.generate),
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        )
+        @_reproducible(EXAMPLES_PER_QUESTION, HealthCheck.data_too_large)
         @given(data=focused_answer_sets(plan, question.name))
         def examples(data: dict[str, Any]) -> None:
             check(data)
@@ -1009,14 +1016,7 @@ def test_accepted_answers_render_files_that_parse(template: str, tmp_path: Path)
     rendered: list[dict[str, Any]] = []
     budget = [MINIMISING_RENDERS]
 
-    @settings(
-        max_examples=RENDER_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=(Phase.explicit, Phase.generate),
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
+    @_reproducible(RENDER_EXAMPLES, HealthCheck.filter_too_much)
     @given(data=full_answer_sets(plan))
     def check(data: dict[str, Any]) -> None:
         found = render_findings(template, data, tmp_path)

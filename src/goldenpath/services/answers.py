@@ -116,11 +116,14 @@ def collect(
     given: dict[str, Any],
     asker: Asker | None = None,
     suggested: dict[str, Any] | None = None,
+    recorded: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Answers for ``template``: ``given`` first, then the person (if any), then defaults.
 
     ``suggested`` replaces a question's default when it is itself valid (the folder name
-    given to ``new`` is the natural project name).
+    given to ``new`` is the natural project name). ``recorded`` holds a repository's earlier
+    answers: used like ``given`` (and validated), but silently left out where the question
+    no longer exists or applies, as copier leaves them out of the answers file.
 
     Raises ``AnswersError`` listing every invalid or unknown answer.
     """
@@ -129,13 +132,17 @@ def collect(
     problems: list[tuple[str, str]] = [
         (name, "no such question in this catalog") for name in given if name not in names
     ]
+    explicit = set(given)
+    given = {**{k: v for k, v in (recorded or {}).items() if k in names}, **given}
     invalid = False
     answers: dict[str, Any] = {TEMPLATE_QUESTION: template}
     for question in config.questions:
         if question.name == TEMPLATE_QUESTION:
             continue
         try:
-            value, problem = _answer(evaluator, question, dict(answers), given, asker, suggested)
+            value, problem = _answer(
+                evaluator, question, dict(answers), given, explicit, asker, suggested
+            )
         except CatalogError:
             if invalid:
                 # Its default, `when` or validator reads an answer already reported as
@@ -160,15 +167,18 @@ def _answer(
     question: Question,
     context: dict[str, Any],
     given: dict[str, Any],
+    explicit: set[str],
     asker: Asker | None,
     suggested: dict[str, Any] | None,
 ) -> tuple[Any, str]:
     """(value, problem) of one question; ``problem`` is "" when the value is valid.
 
+    Only an ``explicit`` answer to a question that does not apply is a problem.
+
     Raises ``CatalogError`` when a field of the question cannot be rendered in ``context``.
     """
     if not evaluator.when(question, context):
-        if question.name in given:
+        if question.name in explicit:
             return _MISSING, f"does not apply to the {context[TEMPLATE_QUESTION]} template"
         return _MISSING, ""
     default = evaluator.default(question, context) if "default" in question.spec else None

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from goldenpath.adapters.template_config import TemplateConfig
-from goldenpath.errors import AnswersError, UsageError
+from goldenpath.errors import UsageError
 from goldenpath.services import answers as answers_service
 from goldenpath.services.answers import TEMPLATE_QUESTION, Asker
 from goldenpath.services.project import Project
-
-_NOT_APPLICABLE = "does not apply to the"
 
 
 @dataclass(frozen=True)
@@ -60,36 +58,15 @@ def changes(
     recorded = {
         name: value
         for name, value in project.answers.items()
-        if not name.startswith("_") and name != TEMPLATE_QUESTION and config.question(name)
+        if not name.startswith("_") and name != TEMPLATE_QUESTION and name not in ask
     }
-    given = {**{k: v for k, v in recorded.items() if k not in ask}, **data}
     # Asked questions keep their recorded answer as the default shown.
-    suggested = {name: recorded[name] for name in ask if name in recorded}
-    answers = _collect(config, project.template, given, set(data), asker, suggested)
+    suggested = {name: project.answers[name] for name in ask if name in project.answers}
+    answers = answers_service.collect(
+        config, project.template, data, asker, suggested, recorded=recorded
+    )
     return [
-        AnswerChange(name, recorded.get(name), answers[name])
+        AnswerChange(name, project.answers.get(name), answers[name])
         for name in answers
-        if (name in data or name in ask) and answers[name] != recorded.get(name)
+        if (name in data or name in ask) and answers[name] != project.answers.get(name)
     ]
-
-
-def _collect(
-    config: TemplateConfig,
-    template: str,
-    given: dict[str, Any],
-    explicit: set[str],
-    asker: Asker | None,
-    suggested: dict[str, Any],
-) -> dict[str, Any]:
-    try:
-        return answers_service.collect(config, template, given, asker, suggested)
-    except AnswersError as exc:
-        stale = {
-            name
-            for name, problem in exc.problems
-            if problem.startswith(_NOT_APPLICABLE) and name not in explicit
-        }
-        if not stale:
-            raise
-    kept = {k: v for k, v in given.items() if k not in stale}
-    return answers_service.collect(config, template, kept, asker, suggested)
