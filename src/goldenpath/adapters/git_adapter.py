@@ -367,3 +367,20 @@ def set_unmerged(repo: Path, entries: list[IndexEntry]) -> None:
 def reset_hard(repo: Path, commit: str) -> None:
     """Index and tracked files exactly as in ``commit`` (HEAD does not move when it is HEAD)."""
     run(["reset", "-q", "--hard", commit], cwd=repo)
+
+
+def work_tree_files(path: Path) -> list[str] | None:
+    """Files under ``path`` git would commit (tracked + untracked, not ignored), relative
+    to ``path``; None when ``path`` is not inside a git work tree.
+
+    One ``git ls-files`` per repository instead of a walk: it honours .gitignore, so a
+    project's virtualenv or node_modules never slows a readiness run down.
+    """
+    try:
+        out = run(
+            ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            cwd=path,
+        )
+    except GoldenpathError:
+        return None
+    return sorted({name for name in out.split("\0") if name})

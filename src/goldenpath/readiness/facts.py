@@ -1,0 +1,339 @@
+"""Read-only, cached access to a repository's files, shared by every readiness check.
+
+Checks ask questions ("which Kubernetes objects are there?", "which alert rules?") rather
+than open files themselves, so one repository is listed once, each file is read and
+parsed at most once per run, and a file that does not parse becomes evidence instead of a
+crash. Nothing here writes, runs the project's code or touches the network.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from goldenpath.readiness.model import Evidence
+
+# Files bigger than this are data, not configuration: never read them for evidence.
+MAX_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed YAML document with the file and the line it starts on."""
+
+    path: str
+    line: int
+    data: Any
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """A Prometheus alerting rule as written in a rules file."""
+
+    path: str
+    line: int
+    name: str
+    expr: str
+    labels: dict[str, Any]
+    annotations: dict[str, Any]
+    duration: str | None
+
+
+@dataclass(frozen=True)
+class K8sObject:
+    """A Kubernetes object found in a manifest (a YAML document with apiVersion and kind)."""
+
+    path: str
+    line: int
+    kind: str
+    name: str
+    data: dict[str, Any]
+
+    def pod_spec(self) -> dict[str, Any] | None:
+        """The pod template's spec of a workload (Deployment, CronJob, Rollout...)."""
+        spec = self.data.get("spec")
+        if not isinstance(spec, dict):
+            return None
+        if self.kind == "Pod":
+            return spec
+        if self.kind == "CronJob":
+            spec = _dig(spec, "jobTemplate", "spec") or {}
+        template = _dig(spec, "template", "spec")
+        return template if isinstance(template, dict) else None
+
+    def containers(self) -> list[dict[str, Any]]:
+        """The workload's containers (not init containers)."""
+        spec = self.pod_spec() or {}
+        items = spec.get("containers")
+        return [c for c in items if isinstance(c, dict)] if isinstance(items, list) else []
+
+
+WORKLOAD_KINDS = frozenset(
+    {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "Rollout"}
+)
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers where each document starts."""
+
+
+class Repo:
+    """A repository (or a project folder inside one) as readiness checks see it.
+
+    ``files`` are the paths git would commit, relative to ``root`` and with ``/``
+    separators; ``answers`` are the goldenpath/copier answers files found at the root.
+    """
+
+    def __init__(self, root: Path, files: Iterable[str]) -> None:
+        self.root = root
+        self.files: tuple[str, ...] = tuple(files)
+        self._text: dict[str, str | None] = {}
+        self._docs: dict[str, list[Document]] = {}
+        self.parse_errors: list[Evidence] = []
+
+    # -- raw access -------------------------------------------------------------------
+    def glob(self, *patterns: str) -> list[str]:
+        """Files matching any shell pattern (``*`` crosses folders, like fnmatch)."""
+        return [f for f in self.files if any(fnmatch.fnmatch(f, p) for p in patterns)]
+
+    def exists(self, path: str) -> bool:
+        """True when ``path`` is one of the repository's files."""
+        return path in self._file_set
+
+    @cached_property
+    def _file_set(self) -> frozenset[str]:
+        return frozenset(self.files)
+
+    def text(self, path: str) -> str | None:
+        """The file's text (None when missing, binary, too big or unreadable)."""
+        if path not in self._text:
+            self._text[path] = self._read(path)
+        return self._text[path]
+
+    def _read(self, path: str) -> str | None:
+        full = self.root / path
+        try:
+            if not full.is_file() or full.stat().st_size > MAX_BYTES:
+                return None
+            data = full.read_bytes()
+        except OSError:
+            return None
+        if b"\0" in data[:8192]:
+            return None
+        return data.decode("utf-8", errors="replace")
+
+    def lines(self, path: str) -> list[str]:
+        """The file's lines ([] when it cannot be read)."""
+        return (self.text(path) or "").splitlines()
+
+    def line_of(self, path: str, pattern: str | re.Pattern[str], start: int = 1) -> int | None:
+        """1-based number of the first line at or after ``start`` matching ``pattern``."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        for number, line in enumerate(self.lines(path), start=1):
+            if number >= start and regex.search(line):
+                return number
+        return None
+
+    def grep(
+        self, pattern: str | re.Pattern[str], *globs: str, first_only: bool = True
+    ) -> list[Evidence]:
+        """Lines matching ``pattern`` in files matching ``globs`` (all files if none)."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        found: list[Evidence] = []
+        for path in self.glob(*globs) if globs else self.files:
+            for number, line in enumerate(self.lines(path), start=1):
+                if regex.search(line):
+                    found.append(Evidence(line.strip()[:160], path, number))
+                    if first_only:
+                        break
+        return found
+
+    # -- parsed files -----------------------------------------------------------------
+    def yaml_documents(self, path: str) -> list[Document]:
+        """Every YAML document of a file with its start line; [] (and a parse error
+        recorded) when the file is not valid YAML."""
+        if path not in self._docs:
+            self._docs[path] = self._parse_yaml(path)
+        return self._docs[path]
+
+    def _parse_yaml(self, path: str) -> list[Document]:
+        text = self.text(path)
+        if text is None:
+            return []
+        docs: list[Document] = []
+        try:
+            loader = _LineLoader(text)
+            try:
+                while loader.check_node():
+                    node = loader.get_node()
+                    if node is None:
+                        continue
+                    docs.append(
+                        Document(path, node.start_mark.line + 1, loader.construct_document(node))
+                    )
+            finally:
+                loader.dispose()
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            self.parse_errors.append(
+                Evidence(f"not valid YAML: {str(exc).splitlines()[0]}", path, line)
+            )
+            return []
+        return docs
+
+    def yaml(self, path: str) -> Any:
+        """The first YAML document of a file, or None."""
+        docs = self.yaml_documents(path)
+        return docs[0].data if docs else None
+
+    def json(self, path: str) -> Any:
+        """A JSON file's content, or None (parse error recorded) when it is not valid JSON."""
+        text = self.text(path)
+        if text is None:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            self.parse_errors.append(Evidence(f"not valid JSON: {exc}", path))
+            return None
+
+    def toml(self, path: str) -> dict[str, Any] | None:
+        """A TOML file's content, or None (parse error recorded) when it is not valid TOML."""
+        text = self.text(path)
+        if text is None:
+            return None
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            self.parse_errors.append(Evidence(f"not valid TOML: {exc}", path))
+            return None
+
+    # -- domain views ---------------------------------------------------------------
+    @cached_property
+    def answers(self) -> dict[str, Any]:
+        """Answers recorded by goldenpath/copier at this root ({} for hand-written repos)."""
+        merged: dict[str, Any] = {}
+        for path in sorted(self.glob(".copier-answers*.yml", ".copier-answers*.yaml")):
+            if "/" in path:
+                continue
+            data = self.yaml(path)
+            if isinstance(data, dict):
+                merged.update(data)
+        return merged
+
+    @property
+    def template(self) -> str | None:
+        """The catalog template this repository was generated from, if any."""
+        value = self.answers.get("template")
+        return value if isinstance(value, str) else None
+
+    def yaml_files(self) -> list[str]:
+        """All YAML files of the repository."""
+        return self.glob("*.yml", "*.yaml")
+
+    @cached_property
+    def k8s_objects(self) -> list[K8sObject]:
+        """Kubernetes objects in every YAML file (documents with apiVersion and kind)."""
+        found: list[K8sObject] = []
+        for path in self.yaml_files():
+            if path.startswith(".github/") or ".gitlab-ci" in path:
+                continue
+            for doc in self.yaml_documents(path):
+                data = doc.data
+                if isinstance(data, dict) and "apiVersion" in data and "kind" in data:
+                    name = _dig(data, "metadata", "name")
+                    found.append(
+                        K8sObject(path, doc.line, str(data["kind"]), str(name or ""), data)
+                    )
+        return found
+
+    def workloads(self) -> list[K8sObject]:
+        """Kubernetes objects that run pods."""
+        return [o for o in self.k8s_objects if o.kind in WORKLOAD_KINDS]
+
+    @cached_property
+    def alert_rules(self) -> list[AlertRule]:
+        """Prometheus alerting rules: YAML files with ``groups[].rules[].alert`` (rule
+        unit-test files, which have ``rule_files``/``tests``, are not rules)."""
+        rules: list[AlertRule] = []
+        for path in self.yaml_files():
+            data = self.yaml(path)
+            if not isinstance(data, dict) or not isinstance(data.get("groups"), list):
+                continue
+            # A PrometheusRule object keeps its groups under spec; plain files at the top.
+            for group in data["groups"]:
+                rules.extend(self._rules_of(path, group))
+        for obj in self.k8s_objects:
+            if obj.kind == "PrometheusRule":
+                for group in _dig(obj.data, "spec", "groups") or []:
+                    rules.extend(self._rules_of(obj.path, group, obj.line))
+        return rules
+
+    def _rules_of(self, path: str, group: Any, start: int = 1) -> Iterator[AlertRule]:
+        if not isinstance(group, dict) or not isinstance(group.get("rules"), list):
+            return
+        for rule in group["rules"]:
+            if not isinstance(rule, dict) or "alert" not in rule:
+                continue
+            name = str(rule["alert"])
+            line = self.line_of(path, rf"alert:\s*['\"]?{re.escape(name)}\b", start) or start
+            yield AlertRule(
+                path,
+                line,
+                name,
+                str(rule.get("expr", "")),
+                _mapping(rule.get("labels")),
+                _mapping(rule.get("annotations")),
+                str(rule["for"]) if "for" in rule else None,
+            )
+
+    @cached_property
+    def ci_files(self) -> list[str]:
+        """CI pipeline definitions: GitHub Actions workflows and GitLab CI files."""
+        return self.glob(
+            ".github/workflows/*.yml",
+            ".github/workflows/*.yaml",
+            ".gitlab-ci.yml",
+            ".gitlab/ci/*.yml",
+            ".gitlab-ci/*.yml",
+        )
+
+    def source_files(self) -> list[str]:
+        """Python source outside tests."""
+        return [
+            f
+            for f in self.glob("*.py")
+            if not f.startswith(("tests/", "test/"))
+            and "/tests/" not in f
+            and not f.rsplit("/", 1)[-1].startswith("test_")
+        ]
+
+    def test_files(self) -> list[str]:
+        """Python test modules (pytest naming)."""
+        return [
+            f
+            for f in self.glob("*.py")
+            if f.rsplit("/", 1)[-1].startswith("test_") or f.endswith("_test.py")
+        ]
