@@ -275,7 +275,7 @@ class ReadinessReport:
             "tier": self.tier,
             "tier_source": self.tier_source or None,
             "required": self.required.label,
-            "level": self.level.label,
+            "level": (self.level if self.error is None else Level.NONE).label,
             "meets": self.meets,
             "score": self.score,
             "section_minimum": self.section_minimum,

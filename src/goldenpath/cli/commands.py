@@ -1,8 +1,4 @@
-"""The ``goldenpath`` command: parse arguments, call one service, render its result.
-
-Every ``GoldenpathError`` becomes one line (plus a hint) on stderr and a documented exit
-code: 0 ok, 1 error, 2 usage, 3 behind the latest catalog version or conflicts left.
-"""
+"""The core commands: new, update, check, templates and catalog release/verify."""
 
 from __future__ import annotations
 
@@ -10,21 +6,34 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 import yaml
-from rich.console import Console
 from rich.table import Table
 
 from goldenpath import __version__
+from goldenpath.cli.common import (
+    JsonOpt,
+    TrustOpt,
+    app,
+    catalog_app,
+    err,
+    out,
+)
+from goldenpath.cli.common import (
+    fail as _fail,
+)
+from goldenpath.cli.common import (
+    json_errors as _json_errors,
+)
+from goldenpath.cli.common import (
+    run as _run,
+)
 from goldenpath.config import load_settings
 from goldenpath.errors import (
     EXIT_OK,
-    AnswersError,
-    GoldenpathError,
     UsageError,
-    as_goldenpath_error,
 )
 from goldenpath.services import check as check_service
 from goldenpath.services import generate as generate_service
@@ -33,47 +42,6 @@ from goldenpath.services import templates as templates_service
 from goldenpath.services import update as update_service
 from goldenpath.services.recommend import USE_CASE_QUESTIONS, recommend
 from goldenpath.versions import Gap
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    help="Render complete ML repositories from a versioned catalog and keep them up to date.",
-)
-catalog_app = typer.Typer(no_args_is_help=True, help="Release and verify the template catalog.")
-app.add_typer(catalog_app, name="catalog")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-TrustOpt = Annotated[
-    bool, typer.Option("--trust", help="Allow catalogs that run tasks or migrations.")
-]
-
-
-def _fail(exc: GoldenpathError) -> NoReturn:
-    if isinstance(exc, AnswersError):  # one line per bad answer reads better than one long line
-        err.print(
-            f"error: {len(exc.problems)} invalid answer(s), nothing was written:", markup=False
-        )
-        for name, problem in exc.problems:
-            err.print(f"  {name}: {problem}", markup=False)
-    else:
-        err.print(f"error: {exc.message}", markup=False)
-    if exc.hint:
-        err.print(f"hint: {exc.hint}", markup=False)
-    raise typer.Exit(exc.exit_code)
-
-
-def _run(action: Callable[[], int]) -> None:
-    """Run a command's action; ANY exception becomes one ``error:`` line, never a traceback."""
-    try:
-        code = action()
-    except (typer.Exit, SystemExit):
-        raise
-    except BaseException as exc:  # Ctrl-C and unexpected errors included
-        _fail(as_goldenpath_error(exc))
-    raise typer.Exit(code)
 
 
 def _version(value: bool) -> None:
@@ -157,27 +125,6 @@ def _confirm_summary(asker: TerminalAsker) -> Callable[[list[tuple[str, str]]], 
         return asker.confirm("Generate the repository with these answers?", True)
 
     return confirm
-
-
-def _json_errors(as_json: bool) -> Callable[[Callable[[], int]], Callable[[], int]]:
-    """With ``--json``, a failure is JSON on stdout too (``{"error": {...}}``), not only text.
-
-    Scripts read stdout; an empty stdout on failure would leave them guessing.
-    """
-
-    def wrap(action: Callable[[], int]) -> Callable[[], int]:
-        def run() -> int:
-            try:
-                return action()
-            except BaseException as exc:
-                error = as_goldenpath_error(exc)
-                if as_json:
-                    out.print_json(json.dumps({"error": error.to_dict()}))
-                raise error from exc
-
-        return run
-
-    return wrap
 
 
 @app.command()
@@ -499,8 +446,3 @@ def catalog_verify(
         return 1 if result.problems else EXIT_OK
 
     _run(action)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()

@@ -1,0 +1,18 @@
+"""The ``goldenpath`` command: parse arguments, call one service, render its result.
+
+``common`` holds the apps and error handling; each other module adds its commands to
+them when imported, so a capability's commands live next to each other.
+"""
+
+from __future__ import annotations
+
+from goldenpath.cli import commands as _commands  # noqa: F401 - registers the commands
+from goldenpath.cli import readiness as _readiness  # noqa: F401
+from goldenpath.cli.common import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,1 @@
+"""The builtin ML readiness pack: one module per section."""
