@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from goldenpath.cli.common import JsonOpt, app, fail, json_errors, out, run
 from goldenpath.errors import UsageError
-from goldenpath.readiness import registry
+from goldenpath.readiness import docs, registry
 from goldenpath.readiness.model import CheckResult, Level, ReadinessReport, Section, State, Status
 from goldenpath.readiness.service import assess
 
@@ -72,7 +72,10 @@ def _print_report(report: ReadinessReport) -> None:
     )
 
 
-def _print_list() -> None:
+def _print_list(markdown: bool) -> None:
+    if markdown:
+        out.print(docs.checks_table(registry.all_checks()), markup=False, end="")
+        return
     for check in registry.all_checks():
         requires = f" (requires {', '.join(check.requires)})" if check.requires else ""
         out.print(
@@ -101,6 +104,9 @@ def readiness(
     list_checks: Annotated[
         bool, typer.Option("--list", help="List the known checks and exit.")
     ] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="With --list: a Markdown table (the README's).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Score a repository's production readiness from evidence in its files; exit 3 below the required level."""
@@ -108,7 +114,7 @@ def readiness(
     @json_errors(as_json)
     def action() -> int:
         if list_checks:
-            _print_list()
+            _print_list(markdown)
             return 0
         required = None
         if fail_under is not None:
