@@ -3,7 +3,7 @@ code: ``goldenpath readiness --list --markdown`` prints it, a test compares it."
 
 from __future__ import annotations
 
-from goldenpath.readiness.model import Check
+from goldenpath.readiness.model import Check, Section
 
 
 def _cell(text: str) -> str:
@@ -16,7 +16,8 @@ def checks_table(checks: list[type[Check]]) -> str:
         "| Check | Section | Level | Weight | What it proves (and why) | Serves |",
         "|---|---|---|---|---|---|",
     ]
-    ordered = sorted(checks, key=lambda c: (list(type(c.section)).index(c.section), c.level, c.id))
+    sections = list(Section)
+    ordered = sorted(checks, key=lambda c: (sections.index(c.section), c.level, c.id))
     for check in ordered:
         requires = f" Requires `{'`, `'.join(check.requires)}`." if check.requires else ""
         lines.append(
