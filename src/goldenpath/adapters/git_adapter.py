@@ -18,7 +18,7 @@ from typing import Any
 from git import Git, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
 from goldenpath import scratch
-from goldenpath.errors import CatalogError, GoldenpathError
+from goldenpath.errors import CatalogError, GoldenpathError, RepositoryError
 
 # A fixed identity for commits goldenpath makes itself when the user has none configured
 # (fresh CI runners): the initial commit of a generated repo, and catalog releases.
@@ -384,3 +384,89 @@ def work_tree_files(path: Path) -> list[str] | None:
     except GoldenpathError:
         return None
     return sorted({name for name in out.split("\0") if name})
+
+
+# --- fleet: reading many repositories, and the clone cache of URL repositories ----------
+
+# git must fail at once instead of asking for a user name or password on a terminal: a fleet
+# run walks hundreds of repositories unattended.
+_NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true"}
+
+
+def find_files(path: Path, pathspecs: tuple[str, ...]) -> list[str] | None:
+    """Files matching ``pathspecs`` that git would commit under ``path``, relative to it;
+    None when ``path`` is not inside a git work tree.
+
+    The pathspec keeps git from listing (and the fleet from reading) every file of a big
+    repository when only the answers files matter.
+    """
+    try:
+        out = run(
+            ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *pathspecs],
+            cwd=path,
+        )
+    except GoldenpathError:
+        return None
+    return sorted({name for name in out.split("\0") if name})
+
+
+def refs(repo: Path, prefixes: tuple[str, ...]) -> dict[str, str]:
+    """Full ref name -> commit id for the refs under ``prefixes`` (one ``for-each-ref``)."""
+    out = run(
+        ["for-each-ref", "--format=%(refname)%00%(objectname)", *prefixes],
+        cwd=repo,
+        error=RepositoryError,
+    )
+    found: dict[str, str] = {}
+    for line in out.splitlines():
+        name, _, sha = line.partition("\0")
+        if name and sha:
+            found[name] = sha
+    return found
+
+
+def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
+    """True when commit ``ancestor`` is reachable from ``descendant`` (e.g. merged)."""
+    try:
+        run(["merge-base", "--is-ancestor", ancestor, descendant], cwd=repo)
+    except GoldenpathError:
+        return False
+    return True
+
+
+def symbolic_ref(repo: Path, name: str) -> str | None:
+    """The ref a symbolic ref points to (``HEAD`` -> ``refs/heads/main``), None if none."""
+    try:
+        return run(["symbolic-ref", "-q", name], cwd=repo).strip() or None
+    except GoldenpathError:
+        return None
+
+
+def clone(url: str, dst: Path) -> None:
+    """A full clone of ``url`` (remote branches included: update branches live there)."""
+    run(
+        [*_QUIET_CONFIG, "-c", "advice.detachedHead=false", "clone", "-q", url, str(dst)],
+        env=_NO_PROMPT,
+        error=RepositoryError,
+    )
+
+
+def fetch(repo: Path) -> None:
+    """Refresh every branch of ``origin``; branches deleted there disappear here too."""
+    run(
+        [*_QUIET_CONFIG, "fetch", "-q", "--prune", "origin"],
+        cwd=repo,
+        env=_NO_PROMPT,
+        error=RepositoryError,
+    )
+
+
+def reset_to(repo: Path, branch: str, start: str) -> None:
+    """Check out ``branch`` at ``start`` and make the work tree exactly that commit
+    (untracked and ignored files removed): only for clones goldenpath owns."""
+    run(
+        [*_QUIET_CONFIG, "checkout", "-q", "-f", "-B", branch, start],
+        cwd=repo,
+        error=RepositoryError,
+    )
+    run(["clean", "-q", "-ffdx"], cwd=repo, error=RepositoryError)
