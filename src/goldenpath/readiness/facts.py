@@ -81,6 +81,26 @@ WORKLOAD_KINDS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "Rollout"}
 )
 
+# Calls that fit a model: scikit-learn style estimators, boosting libraries, trainer
+# objects and hand-written PyTorch loops.
+TRAINING_CALL = re.compile(
+    r"\.(?:partial_)?fit\(|\b(?:xgb|xgboost|lgb|lightgbm|catboost)\.train\(|"
+    r"Trainer\(|\btrainer\.train\(|\.backward\(\)"
+)
+
+
+def is_demo(path: str) -> bool:
+    """A module or folder named as a demo or example (``demo_model.py``, ``examples/``).
+
+    Serving repositories ship a demo model so they run before the real one exists; its
+    training is a fixture, not the repository's training pipeline.
+    """
+    parts = path.lower().split("/")
+    stem = parts[-1].removesuffix(".py")
+    return stem.startswith(("demo", "example")) or any(
+        part in {"demo", "demos", "example", "examples"} for part in parts[:-1]
+    )
+
 
 def _dig(data: Any, *keys: str) -> Any:
     for key in keys:
@@ -336,4 +356,13 @@ class Repo:
             f
             for f in self.glob("*.py")
             if f.rsplit("/", 1)[-1].startswith("test_") or f.endswith("_test.py")
+        ]
+
+    def training_files(self, *, demo: bool = False) -> list[str]:
+        """Python source that fits a model: the repository's training code, or with
+        ``demo=True`` only the demo/example modules that train a stand-in model."""
+        return [
+            f
+            for f in self.source_files()
+            if is_demo(f) == demo and TRAINING_CALL.search(self.text(f) or "")
         ]
