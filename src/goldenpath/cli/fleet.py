@@ -2,11 +2,231 @@
 
 from __future__ import annotations
 
-import typer
+import json
+from pathlib import Path
+from typing import Annotated
 
-from goldenpath.cli.common import app
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from goldenpath.cli.common import JsonOpt, app, json_errors, out, run
+from goldenpath.errors import UsageError
+from goldenpath.fleet import inventory, kpis, report
+from goldenpath.fleet import status as fleet_status
+from goldenpath.fleet.inventory import RepoEntry
+from goldenpath.fleet.status import FailOn, FleetStatus, ProjectStatus
+from goldenpath.versions import Gap
 
 fleet_app = typer.Typer(
     no_args_is_help=True, help="See and move every repository generated from the catalog."
 )
 app.add_typer(fleet_app, name="fleet")
+
+
+_STATUS_HELP = """Where every repository of the fleet stands: catalog versions, readiness, update branches.
+
+Give the repositories with --fleet FILE or --discover DIR. A fleet file is YAML:
+
+\b
+  defaults: {owner: team-ml}          # optional
+  repositories:
+    - url: https://git.example.org/ml/churn.git
+      tier: 1                         # optional overrides: owner, tier, labels
+    - path: ../clones/fraud-api       # relative to the file
+    - url: git@git.example.org:ml/legacy.git
+      skip: archived                  # listed, never read
+
+--discover DIR reads every git work tree directly under DIR and one level deeper. URL
+entries are cloned into a cache ($GOLDENPATH_CACHE, default ~/.cache/goldenpath/fleet) and
+fetched on later runs; local clones are only read, never fetched.
+
+Every .copier-answers*.yml is a project (a monorepo has several); a repository without one is
+listed as not from the catalog and lowers the adoption rate.
+
+--fail-on (repeatable) decides what else makes the run exit 3: major, minor or patch: a
+project behind its catalog's latest version by at least that much (the smallest given
+wins); readiness: a project below the readiness level its tier requires (implies
+--readiness).
+
+Exit codes: 0 nothing needs attention; 3 a repository or project could not be read (listed
+as errors) or one matched --fail-on; 1 the run itself failed (e.g. the --html file cannot be
+written); 2 bad usage or a bad fleet file."""
+
+
+_SHOWN_CHECKS = 3  # failing checks named per row; --json and --html have all of them
+
+
+def _gap_text(project: ProjectStatus) -> str:
+    if project.version is None or project.latest is None:
+        return ""
+    if project.gap is Gap.NONE:
+        return f"{project.current} (latest)"
+    return f"{project.current} -> {project.latest}"
+
+
+def _notes(project: ProjectStatus) -> str:
+    notes: list[str] = []
+    if project.releases_behind:
+        notes.append(f"{project.releases_behind} behind")
+    if project.major_between:
+        notes.append("MAJOR")
+    if project.action_needed:
+        notes.append("action needed: " + ", ".join(project.action_needed))
+    return "; ".join(notes)
+
+
+def _readiness_text(project: ProjectStatus) -> str:
+    report = project.readiness
+    if report is None:
+        return ""
+    if report.error is not None:
+        return "error"
+    mark = "" if report.meets else f" < {report.required.label}"
+    failing = project.failing_checks
+    more = ", ..." if len(failing) > _SHOWN_CHECKS else ""
+    shown = f" ({', '.join(failing[:_SHOWN_CHECKS])}{more})" if failing else ""
+    return f"{report.level.label}{mark}{shown}"
+
+
+def _branch_text(project: ProjectStatus) -> str:
+    return ", ".join(f"{b.name} ({b.state})" for b in project.update_branches if not b.merged)
+
+
+def _print_status(result: FleetStatus, fail_on: FailOn) -> None:
+    table = Table(show_edge=False, pad_edge=False, box=None)
+    for column in ("repository", "project", "template", "version"):
+        table.add_column(column, no_wrap=True)  # names and versions must stay greppable
+    table.add_column("notes")
+    table.add_column("tier", no_wrap=True)
+    if result.readiness:
+        table.add_column("readiness")
+    table.add_column("update branch")
+    for repo in result.repositories:
+        if repo.outcome in ("skipped", "error"):
+            text = f"skipped: {repo.entry.skip}" if repo.entry.skip else "error"
+            cells = [repo.entry.name, "", "", text, "", ""]
+            table.add_row(*cells, *([""] if result.readiness else []), "")
+            continue
+        for project in repo.projects:
+            if project.outcome == "error":
+                version = "error"
+            elif not project.generated:
+                version = "not from the catalog"
+            else:
+                version = _gap_text(project)
+            cells = [
+                project.repository,
+                project.path,
+                project.template or "",
+                version,
+                _notes(project),
+                str(project.tier) if project.tier else "?",
+            ]
+            if result.readiness:
+                cells.append(_readiness_text(project))
+            table.add_row(*(escape(c) for c in [*cells, _branch_text(project)]))
+    out.print(table)
+    _print_totals(result, fail_on)
+
+
+def _print_totals(result: FleetStatus, fail_on: FailOn) -> None:
+    totals = kpis.totals(result)
+    out.print()
+    out.print(
+        f"Adoption rate: {totals.adoption.numerator} of {totals.adoption.denominator} "
+        f"repositories ({totals.adoption.percent})"
+        + (f"; {totals.unreadable} unreadable" if totals.unreadable else "")
+        + (f"; {totals.skipped} skipped" if totals.skipped else ""),
+        markup=False,
+    )
+    behind = ", ".join(f"{count} {gap}" for gap, count in totals.behind.items() if count)
+    out.print(
+        f"Projects: {totals.projects}; {totals.current} current; behind: {behind or 'none'}; "
+        f"{totals.action_needed} with action-needed notes; {totals.project_errors} with errors",
+        markup=False,
+    )
+    if totals.readiness_assessed:
+        for key, ratio in totals.readiness_compliance.items():
+            drift = totals.drift_coverage.get(key)
+            drift_text = (
+                f"; drift monitoring {drift.numerator} of {drift.denominator} ({drift.percent})"
+                if drift is not None and drift.denominator
+                else ""
+            )
+            out.print(
+                f"Tier {key}: readiness compliance {ratio.numerator} of {ratio.denominator} "
+                f"({ratio.percent}){drift_text}",
+                markup=False,
+            )
+    attention = result.attention(fail_on)
+    if attention:
+        out.print()
+        out.print(f"Needs attention ({len(attention)}):", markup=False)
+        for where, reason in attention:
+            out.print(f"  {where}: {reason}", markup=False)
+
+
+def _entries(fleet_file: Path | None, discover: Path | None) -> list[RepoEntry]:
+    hint = "see `goldenpath fleet status --help`"
+    if fleet_file is not None and discover is not None:
+        raise UsageError("give --fleet FILE or --discover DIR, not both", hint=hint)
+    if fleet_file is not None:
+        return inventory.load_fleet_file(fleet_file)
+    if discover is not None:
+        return inventory.discover(discover)
+    raise UsageError("give --fleet FILE or --discover DIR", hint=hint)
+
+
+@fleet_app.command("status", help=_STATUS_HELP)
+def status(
+    fleet_file: Annotated[
+        Path | None, typer.Option("--fleet", help="Fleet file (YAML) listing the repositories.")
+    ] = None,
+    discover: Annotated[
+        Path | None,
+        typer.Option("--discover", help="Folder of clones to read instead of a fleet file."),
+    ] = None,
+    readiness: Annotated[
+        bool,
+        typer.Option("--readiness", help="Also score every project with `goldenpath readiness`."),
+    ] = False,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-on", help="major, minor, patch or readiness (repeatable): what else exits 3."
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write a self-contained HTML report to this file."),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", min=1, help="Repositories read at once (default: 2 per core, at most 8)."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    @json_errors(as_json)
+    def action() -> int:
+        try:
+            policy = FailOn.parse(fail_on or [])
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        entries = _entries(fleet_file, discover)
+        result = fleet_status.status(entries, readiness=readiness or policy.readiness, jobs=jobs)
+        if html is not None:
+            report.write(html, result, policy)
+        if as_json:
+            data = result.to_dict(policy)
+            data["html"] = str(html) if html is not None else None
+            out.print_json(json.dumps(data))
+        else:
+            _print_status(result, policy)
+            if html is not None:
+                out.print(f"Report written to {html}", markup=False)
+        return result.exit_code(policy)
+
+    run(action)
