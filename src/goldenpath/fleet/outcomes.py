@@ -1,0 +1,212 @@
+"""What ``goldenpath fleet update`` did, per project and per repository, as plain data.
+
+Results cross process boundaries (``--jobs`` runs repositories in worker processes), so
+they hold strings, numbers and lists only; an error is kept as its ``to_dict()`` form.
+
+The outcome of a project is exactly one of:
+
+- ``up_to_date``: already at the target version; nothing was done;
+- ``updated``: the update is committed on the update branch, merged cleanly;
+- ``conflicts``: committed with conflict markers or ``.rej`` files (found in the files,
+  listed in ``conflicts``); the branch is pushed and its request is a draft marked as
+  needing resolution. Never counted as clean;
+- ``verify_failed``: committed, but ``--verify`` failed on the branch (its output's tail kept);
+- ``failed``: this project (or its repository) could not be updated (``reason``);
+- ``skipped``: deliberately left alone (``reason``: archived or pinned in the fleet file, not
+  generated from the catalog, a newer version than ``--to``, a branch people work on...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from goldenpath.errors import EXIT_ATTENTION, EXIT_OK
+
+
+class Outcome(StrEnum):
+    """The typed outcome of one project."""
+
+    UP_TO_DATE = "up_to_date"
+    UPDATED = "updated"
+    CONFLICTS = "conflicts"
+    VERIFY_FAILED = "verify_failed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when a person has to act: conflicts, a failed verify, a failure."""
+        return self in {Outcome.CONFLICTS, Outcome.VERIFY_FAILED, Outcome.FAILED}
+
+
+@dataclass
+class ProjectOutcome:
+    """One generated project of a repository (``path`` "." for the root)."""
+
+    path: str
+    outcome: Outcome
+    template: str | None = None
+    from_version: str | None = None
+    to_version: str | None = None
+    commit: str | None = None
+    changed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    changelog: list[dict[str, str]] = field(default_factory=list)  # {"version", "notes"}
+    reason: str | None = None
+    hint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "path": self.path,
+            "outcome": str(self.outcome),
+            "template": self.template,
+            "from": self.from_version,
+            "to": self.to_version,
+            "commit": self.commit,
+            "changed": self.changed,
+            "added": self.added,
+            "removed": self.removed,
+            "conflicts": self.conflicts,
+            "changelog": self.changelog,
+            "reason": self.reason,
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class Verify:
+    """The ``--verify`` command's run on the update branch."""
+
+    command: str
+    exit_code: int | None  # None: it did not finish (timeout) or could not start
+    seconds: float
+    tail: str  # the last lines of its combined output
+
+    @property
+    def passed(self) -> bool:
+        """True when the command exited 0."""
+        return self.exit_code == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "command": self.command,
+            "exit_code": self.exit_code,
+            "passed": self.passed,
+            "seconds": round(self.seconds, 3),
+            "tail": self.tail,
+        }
+
+
+@dataclass
+class Superseded:
+    """An older ``goldenpath/update-to-*`` branch this run replaced."""
+
+    branch: str
+    deleted: bool  # removed upstream (it held goldenpath's commits only)
+    pull_request: str | None = None  # the request closed with a comment linking the new one
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "branch": self.branch,
+            "deleted": self.deleted,
+            "pull_request": self.pull_request,
+            "note": self.note,
+        }
+
+
+@dataclass
+class RepoResult:
+    """Everything the update did to one repository of the fleet."""
+
+    name: str
+    source: str
+    projects: list[ProjectOutcome] = field(default_factory=list)
+    branch: str | None = None
+    base: str | None = None  # the default branch the update branch starts from
+    commit: str | None = None  # the branch tip
+    clone: str | None = None  # the working clone in the cache (to inspect the branch)
+    pushed: bool = False
+    push_note: str = ""
+    pull_request: dict[str, Any] | None = None  # the forge's request, with "action"
+    superseded: list[Superseded] = field(default_factory=list)
+    verify: Verify | None = None
+    error: dict[str, object] | None = None  # a failure after the commits (push, forge)
+    seconds: float = 0.0
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when any project needs a person, or delivering the branch failed."""
+        return self.error is not None or any(p.outcome.needs_attention for p in self.projects)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "needs_attention": self.needs_attention,
+            "branch": self.branch,
+            "base": self.base,
+            "commit": self.commit,
+            "clone": self.clone,
+            "pushed": self.pushed,
+            "push_note": self.push_note,
+            "pull_request": self.pull_request,
+            "superseded": [s.to_dict() for s in self.superseded],
+            "verify": self.verify.to_dict() if self.verify else None,
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+            "projects": [p.to_dict() for p in self.projects],
+        }
+
+
+@dataclass
+class FleetUpdateResult:
+    """The whole run: one result per repository of this shard, in fleet order."""
+
+    repositories: list[RepoResult] = field(default_factory=list)
+    shard: tuple[int, int] | None = None
+    total: int = 0  # repositories in the fleet before sharding
+    jobs: int = 1
+    to: str | None = None
+    seconds: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        """Projects per outcome (every outcome present, zeros included)."""
+        counts = {str(outcome): 0 for outcome in Outcome}
+        for repo in self.repositories:
+            for project in repo.projects:
+                counts[str(project.outcome)] += 1
+        return counts
+
+    @property
+    def needs_attention(self) -> list[RepoResult]:
+        """Repositories a person has to look at."""
+        return [repo for repo in self.repositories if repo.needs_attention]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every repository is clean, 3 when any needs attention."""
+        return EXIT_ATTENTION if self.needs_attention else EXIT_OK
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the ``--json`` summary)."""
+        return {
+            "to": self.to,
+            "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
+            "repositories_in_fleet": self.total,
+            "repositories": len(self.repositories),
+            "jobs": self.jobs,
+            "seconds": round(self.seconds, 3),
+            "counts": self.counts(),
+            "needs_attention": [repo.name for repo in self.needs_attention],
+            "exit_code": self.exit_code,
+            "results": [repo.to_dict() for repo in self.repositories],
+        }
