@@ -143,7 +143,10 @@ def _project_row(project: ProjectStatus, colours: dict[str, str]) -> str:
         if not report.meets:
             level_text += f" (needs {report.required.label})"
         level_sort = str(int(report.level))
-        failing = ", ".join(f"{r.check.id}: {r.check.title}" for r in report.failing())
+        failing = ", ".join(
+            f'<span title="{escape(r.check.title)}">{escape(r.check.id)}</span>'
+            for r in report.failing()
+        )
     outcome, key = _outcome(project)
     branches = ", ".join(f"{b.name} ({b.state})" for b in project.update_branches)
     template = project.template or ""
@@ -167,7 +170,7 @@ def _project_row(project: ProjectStatus, colours: dict[str, str]) -> str:
             level_sort,
             "level-" + (report.level.label if report and not report.error else "none"),
         ),
-        _cell(failing),
+        f'<td class="failing">{failing}</td>',  # already escaped: ids with their titles
         _cell(branches),
         _cell(outcome, cls=f"outcome {key}"),
     ]
