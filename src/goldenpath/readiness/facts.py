@@ -77,6 +77,42 @@ class K8sObject:
         return [c for c in items if isinstance(c, dict)] if isinstance(items, list) else []
 
 
+@dataclass(frozen=True)
+class CiJob:
+    """A CI job as the forge runs it: a GitHub Actions job, or a GitLab job with its
+    ``extends`` templates, ``default`` scripts and ``!reference`` tags resolved.
+
+    ``commands`` are its shell lines (and GitHub ``uses:`` steps as ``uses: owner/action``),
+    each with the file line it is written on, so a check can cite the exact step.
+    """
+
+    path: str
+    line: int
+    name: str
+    system: str  # "github" or "gitlab"
+    data: dict[str, Any]
+    commands: tuple[Evidence, ...]
+
+
+# Top-level keys of a GitLab pipeline that are not jobs.
+GITLAB_GLOBAL_KEYS = frozenset(
+    {
+        "default",
+        "include",
+        "stages",
+        "variables",
+        "workflow",
+        "image",
+        "services",
+        "cache",
+        "before_script",
+        "after_script",
+        "types",
+        "spec",
+    }
+)
+
+
 WORKLOAD_KINDS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "Rollout"}
 )
@@ -114,8 +150,65 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader that remembers where each document starts."""
+
+
+class GitLabReference(tuple[str, ...]):
+    """GitLab's ``!reference [job, key, ...]`` tag: kept as the path it names, resolved
+    when CI jobs are read (a plain SafeLoader would reject the whole pipeline file)."""
+
+
+def _gitlab_reference(loader: yaml.SafeLoader, node: yaml.Node) -> GitLabReference:
+    if not isinstance(node, yaml.SequenceNode):
+        raise yaml.constructor.ConstructorError(
+            None, None, "!reference needs a list", node.start_mark
+        )
+    return GitLabReference(str(item) for item in loader.construct_sequence(node))
+
+
+_LineLoader.add_constructor("!reference", _gitlab_reference)
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """GitLab's ``extends`` merge: mappings merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        old = merged.get(key)
+        both = isinstance(old, dict) and isinstance(value, dict)
+        merged[key] = _deep_merge(old, value) if both else value  # type: ignore[arg-type]
+    return merged
+
+
+_MAX_REFERENCE_DEPTH = 10
+_MAX_EXPANSION_DEPTH = 3
+_MAKE_CALL = re.compile(
+    r"(?:^|[\s;&|(])(?:\$\(MAKE\)|make)(?:\s+-[-\w]+)*\s+(?P<targets>[\w.-]+(?:\s+[\w.-]+)*)"
+)
+_MAKE_RULE = re.compile(
+    r"^(?P<targets>[\w./%-]+(?:[ \t]+[\w./%-]+)*)[ \t]*::?(?!=)(?P<prerequisites>.*)$"
+)
+_SCRIPT_CALL = re.compile(r"(?:^|[\s;&|(])((?:\./)?[\w./-]+\.(?:sh|bash))\b")
+
+
+def _script_lines(value: Any, jobs: dict[str, dict[str, Any]], depth: int = 0) -> list[str]:
+    """A GitLab script (a string, a list, nested lists, ``!reference`` tags) as lines."""
+    if depth > _MAX_REFERENCE_DEPTH:  # a cycle: GitLab refuses it, so do we (silently)
+        return []
+    if isinstance(value, GitLabReference):
+        target: Any = jobs.get(value[0]) if value else None
+        for key in value[1:]:
+            target = target.get(key) if isinstance(target, dict) else None
+        return _script_lines(target, jobs, depth + 1)
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [line for item in value for line in _script_lines(item, jobs, depth + 1)]
+    return []
 
 
 class Repo:
@@ -339,6 +432,151 @@ class Repo:
             ".gitlab/ci/*.yml",
             ".gitlab-ci/*.yml",
         )
+
+    @cached_property
+    def ci_jobs(self) -> list[CiJob]:
+        """Every job of every CI file (GitLab templates, the hidden ``.name`` jobs, are
+        merged into the jobs that extend them and not listed themselves)."""
+        jobs: list[CiJob] = []
+        gitlab: dict[str, tuple[str, dict[str, Any]]] = {}
+        defaults: dict[str, Any] = {}
+        for path in self.ci_files:
+            data = self.yaml(path)
+            if not isinstance(data, dict):
+                continue
+            if path.startswith(".github/"):
+                jobs.extend(self._github_jobs(path, data))
+                continue
+            defaults.update({k: data[k] for k in ("before_script", "image") if k in data})
+            defaults.update(_mapping(data.get("default")))
+            for key, body in data.items():
+                if isinstance(body, dict) and str(key) not in GITLAB_GLOBAL_KEYS:
+                    gitlab[str(key)] = (path, body)
+        raw = {name: body for name, (_, body) in gitlab.items()}
+        for name, (path, _) in gitlab.items():
+            if name.startswith("."):
+                continue
+            body = self._gitlab_extended(name, raw, frozenset())
+            inherit = _dig(body, "inherit", "default")
+            if inherit is not False:
+                body = {**{k: v for k, v in defaults.items() if k not in body}, **body}
+            line = self.line_of(path, rf"^['\"]?{re.escape(name)}['\"]?\s*:") or 1
+            texts = _script_lines(body.get("before_script"), raw) + _script_lines(
+                body.get("script"), raw
+            )
+            jobs.append(CiJob(path, line, name, "gitlab", body, self._locate(path, line, texts)))
+        return jobs
+
+    def _gitlab_extended(
+        self, name: str, raw: dict[str, dict[str, Any]], seen: frozenset[str]
+    ) -> dict[str, Any]:
+        body = raw.get(name, {})
+        parents = body.get("extends")
+        merged: dict[str, Any] = {}
+        for parent in [parents] if isinstance(parents, str) else _list(parents):
+            if isinstance(parent, str) and parent in raw and parent not in seen:
+                merged = _deep_merge(merged, self._gitlab_extended(parent, raw, seen | {name}))
+        return _deep_merge(merged, {k: v for k, v in body.items() if k != "extends"})
+
+    def _github_jobs(self, path: str, data: dict[str, Any]) -> Iterator[CiJob]:
+        start = self.line_of(path, r"^jobs\s*:") or 1
+        for name, body in _mapping(data.get("jobs")).items():
+            if not isinstance(body, dict):
+                continue
+            line = self.line_of(path, rf"^\s+['\"]?{re.escape(str(name))}['\"]?\s*:", start)
+            texts: list[str] = []
+            for step in [*_list(body.get("steps")), body]:
+                if not isinstance(step, dict):
+                    continue
+                if isinstance(step.get("run"), str):
+                    texts.append(step["run"])
+                elif isinstance(step.get("uses"), str):
+                    texts.append(f"uses: {step['uses']}")
+            line = line or start
+            yield CiJob(path, line, str(name), "github", body, self._locate(path, line, texts))
+
+    def _locate(self, path: str, start: int, texts: list[str]) -> tuple[Evidence, ...]:
+        """Each non-comment line of ``texts`` with the file line that holds its beginning
+        (folded YAML keeps only that): inside the job's own block first, in order, else
+        anywhere in the file (a line inherited from a template or a ``!reference``)."""
+        lines = self.lines(path)
+        indent = len(lines[start - 1]) - len(lines[start - 1].lstrip()) if lines else 0
+        end = next(
+            (
+                n
+                for n in range(start + 1, len(lines) + 1)
+                if lines[n - 1].strip()
+                and not lines[n - 1].lstrip().startswith("#")
+                and len(lines[n - 1]) - len(lines[n - 1].lstrip()) <= indent
+            ),
+            len(lines) + 1,
+        )
+        cursor = start
+        found: list[Evidence] = []
+        for text in texts:
+            for part in text.splitlines():
+                command = part.strip()
+                if not command or command.startswith("#"):
+                    continue
+                key = command[:30]
+                own = next((n for n in range(cursor, end) if key in lines[n - 1]), None)
+                if own is not None:
+                    cursor = own
+                where = own or next(
+                    (n for n in range(1, len(lines) + 1) if key in lines[n - 1]), start
+                )
+                found.append(Evidence(command[:160], path, where))
+        return tuple(found)
+
+    def commands_run_by(self, command: Evidence, depth: int = 0) -> list[Evidence]:
+        """The command plus what it runs inside the repository: the recipe of a ``make``
+        target (prerequisites first) or the lines of a repository shell script it calls,
+        so ``make check`` in CI counts as the ``pytest`` its recipe runs."""
+        found = [command]
+        if depth >= _MAX_EXPANSION_DEPTH:
+            return found
+        call = _MAKE_CALL.search(command.text)
+        if call:
+            for target in call.group("targets").split():
+                for step in self._make_recipe(target, frozenset()):
+                    found.extend(self.commands_run_by(step, depth + 1))
+        for token in _SCRIPT_CALL.findall(command.text):
+            path = token.removeprefix("./")
+            if path != command.path and self.exists(path):
+                for number, line in enumerate(self.lines(path), start=1):
+                    text = line.strip()
+                    if text and not text.startswith("#"):
+                        found.append(Evidence(text[:160], path, number))
+        return found
+
+    @cached_property
+    def _make_rules(self) -> dict[str, tuple[list[str], list[Evidence]]]:
+        """Targets of the root Makefile: prerequisites and recipe lines."""
+        path = next((m for m in ("Makefile", "makefile", "GNUmakefile") if self.exists(m)), None)
+        rules: dict[str, tuple[list[str], list[Evidence]]] = {}
+        current: list[Evidence] | None = None
+        for number, line in enumerate(self.lines(path) if path else [], start=1):
+            if line.startswith("\t"):
+                recipe = line.strip().lstrip("@-+").strip()
+                if current is not None and recipe and not recipe.startswith("#"):
+                    current.append(Evidence(recipe[:160], path, number))
+                continue
+            rule = _MAKE_RULE.match(line)
+            current = None
+            if rule:
+                current = []
+                prerequisites = rule.group("prerequisites").split("#", 1)[0].split()
+                for target in rule.group("targets").split():
+                    rules.setdefault(target, (prerequisites, current))
+        return rules
+
+    def _make_recipe(self, target: str, seen: frozenset[str]) -> list[Evidence]:
+        prerequisites, recipe = self._make_rules.get(target, ([], []))
+        lines: list[Evidence] = []
+        for name in prerequisites:
+            if name not in seen:
+                lines.extend(self._make_recipe(name, seen | {target}))
+        return [*lines, *recipe]
 
     def source_files(self) -> list[str]:
         """Python source outside tests."""
