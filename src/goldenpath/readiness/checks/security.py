@@ -1,29 +1,26 @@
 """Security checks: no root containers, no committed secrets, scanned and least-privilege
 infrastructure.
 
-Dockerfiles are read the way the builder reads them (parser directives, line
-continuations with comment lines inside, heredocs, stages, ``ARG``/``ENV`` substitution),
-because a regex over raw lines is fooled by exactly the files that matter: a multi-stage
-build whose builder runs as root, or a ``USER ${UID}`` whose value only the build knows.
-Terraform is not parsed (that needs a grammar this package does not ship): IAM
-statements are found as the brace blocks around an ``Effect`` or a ``statement``, which
-is the part of the syntax the verdict depends on. Secrets are reported by kind and
-location only, never by value.
+Each verdict reads the files as the tool that uses them would: Dockerfiles through
+:mod:`goldenpath.readiness.dockerfile` (stages, continuations, build arguments), CI scanner
+runs through :mod:`goldenpath.readiness.iacscan` (kinds and paths each run covers), IAM
+statements through :mod:`goldenpath.readiness.iam`. Secrets are reported by kind and
+location only, never by value, so the report itself never leaks one.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import math
-import posixpath
 import re
-import shlex
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from goldenpath.readiness.facts import CiJob, K8sObject, Repo
+from goldenpath.readiness.dockerfile import dockerfile_stages, effective_user
+from goldenpath.readiness.facts import K8sObject, Repo
+from goldenpath.readiness.iacscan import covers, gitlab_template_scans, iac_files, job_scans
+from goldenpath.readiness.iam import blank_comments, iam_statements, statement_problem
 from goldenpath.readiness.model import (
     Check,
     Evidence,
@@ -40,150 +37,7 @@ from goldenpath.readiness.model import (
 # ----------------------------------------------------------------------------- Dockerfile
 
 
-@dataclass(frozen=True)
-class Instruction:
-    """One Dockerfile instruction with the line it starts on (continuations joined)."""
-
-    line: int
-    keyword: str
-    args: str
-
-
-def parse_dockerfile(text: str) -> list[Instruction]:
-    """Instructions in order: comment lines (also inside continuations), blank lines and
-    heredoc bodies are skipped; the ``escape`` parser directive is honoured."""
-    lines = text.splitlines()
-    escape = "\\"
-    for raw in lines:
-        directive = re.match(r"^#\s*([A-Za-z]+)\s*=\s*(\S*)\s*$", raw)
-        if not directive:
-            break
-        if directive.group(1).lower() == "escape" and directive.group(2) in {"`", "\\"}:
-            escape = directive.group(2)
-    found: list[Instruction] = []
-    index = 0
-    while index < len(lines):
-        stripped = lines[index].strip()
-        if not stripped or stripped.startswith("#"):
-            index += 1
-            continue
-        start = index + 1
-        parts: list[str] = []
-        while index < len(lines):
-            content = lines[index].rstrip()
-            index += 1
-            if content.endswith(escape):
-                parts.append(content[: -len(escape)].strip())
-                while index < len(lines) and (
-                    not lines[index].strip() or lines[index].lstrip().startswith("#")
-                ):
-                    index += 1
-                continue
-            parts.append(content.strip())
-            break
-        keyword, _, args = " ".join(p for p in parts if p).partition(" ")
-        keyword = keyword.upper()
-        if keyword in {"RUN", "COPY", "ADD"}:
-            for delimiter in re.findall(r"<<-?\s*[\"']?([A-Za-z_]\w*)[\"']?", args):
-                while index < len(lines) and lines[index].strip() != delimiter:
-                    index += 1
-                index += 1
-        found.append(Instruction(start, keyword, args.strip()))
-    return found
-
-
-_VARIABLE = re.compile(r"\$(?:\{(?P<braced>\w+)(?::?(?P<op>[-+])(?P<word>[^}]*))?\}|(?P<bare>\w+))")
-
-
-def substitute(value: str, known: dict[str, str | None]) -> str | None:
-    """``$VAR``/``${VAR}``/``${VAR:-default}``/``${VAR:+alt}`` replaced from ``known``;
-    None when a variable has no value the Dockerfile itself gives (a build argument
-    without a default)."""
-    missing = False
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal missing
-        name = match.group("braced") or match.group("bare")
-        current = known.get(name)
-        op = match.group("op")
-        if op == "-":
-            return current if current else match.group("word")
-        if op == "+":
-            return match.group("word") if current else ""
-        if current is None:
-            missing = True
-            return ""
-        return current
-
-    result = _VARIABLE.sub(replace, value)
-    return None if missing else result
-
-
-@dataclass
-class Stage:
-    """One build stage: where it starts, its base and the users it switches to."""
-
-    line: int
-    base: str
-    name: str | None
-    variables: dict[str, str | None] = field(default_factory=dict)
-    users: list[tuple[int, str, str | None]] = field(default_factory=list)  # line, raw, value
-
-
-def dockerfile_stages(text: str) -> list[Stage]:
-    """The build stages of a Dockerfile, with ``ARG``/``ENV`` values known at each USER."""
-    stages: list[Stage] = []
-    global_args: dict[str, str | None] = {}
-    for item in parse_dockerfile(text):
-        if item.keyword == "FROM":
-            words = [w for w in item.args.split() if not w.startswith("--")]
-            base = substitute(words[0], global_args) if words else None
-            name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None  # noqa: PLR2004
-            stages.append(Stage(item.line, base or (words[0] if words else ""), name))
-            continue
-        if item.keyword == "ARG":
-            for declaration in item.args.split():
-                key, has_default, default = declaration.partition("=")
-                target = stages[-1].variables if stages else global_args
-                if has_default:
-                    target[key] = substitute(default.strip("\"'"), target)
-                elif stages:
-                    target.setdefault(key, global_args.get(key))
-                else:
-                    global_args[key] = None
-            continue
-        if not stages:
-            continue
-        stage = stages[-1]
-        if item.keyword == "ENV":
-            pairs = re.findall(r"(\w+)=(\"[^\"]*\"|'[^']*'|\S+)", item.args)
-            if not pairs:  # legacy form: ENV NAME value
-                key, _, value = item.args.partition(" ")
-                pairs = [(key, value.strip())]
-            for key, value in pairs:
-                stage.variables[key] = substitute(value.strip("\"'"), stage.variables)
-        elif item.keyword == "USER":
-            raw = item.args.strip()
-            stage.users.append((item.line, raw, substitute(raw, stage.variables)))
-    return stages
-
-
 _ROOT_USERS = frozenset({"root", "0", "containeradministrator"})
-
-
-def _effective_user(
-    stages: list[Stage], index: int, seen: frozenset[int] = frozenset()
-) -> tuple[Stage, tuple[int, str, str | None] | None]:
-    """The stage that last set the user of stage ``index`` (following ``FROM <stage>``)
-    and that USER instruction, or (the first stage without one, None)."""
-    stage = stages[index]
-    if stage.users:
-        return stage, stage.users[-1]
-    for number, other in enumerate(stages[:index]):
-        named = other.name and other.name.lower() == stage.base.lower()
-        if (named or stage.base == str(number)) and number not in seen:
-            return _effective_user(stages, number, seen | {index})
-    return stage, None
 
 
 def dockerfile_user(path: str, text: str) -> Finding:
@@ -194,7 +48,7 @@ def dockerfile_user(path: str, text: str) -> Finding:
             "no FROM instruction", Evidence("not a Dockerfile goldenpath can read", path)
         )
     final = len(stages) - 1
-    stage, user = _effective_user(stages, final)
+    stage, user = effective_user(stages, final)
     if user is None:
         if "nonroot" in stage.base.lower():
             return passed(
@@ -525,323 +379,6 @@ class NoSecrets(Check):
 # --------------------------------------------------------------------------- iac-scanned
 
 
-@dataclass(frozen=True)
-class Scan:
-    """One scanner run found in CI: what it reads and where it is written."""
-
-    tool: str
-    kinds: frozenset[str]
-    paths: tuple[str, ...]
-    evidence: Evidence
-
-
-IAC_KINDS = ("terraform", "kubernetes", "helm", "cloudformation")
-_ALL = frozenset(IAC_KINDS)
-_CHECKOV_FRAMEWORKS = {
-    "terraform": "terraform",
-    "terraform_plan": "terraform",
-    "terraform_json": "terraform",
-    "kubernetes": "kubernetes",
-    "kustomize": "kubernetes",
-    "helm": "helm",
-    "cloudformation": "cloudformation",
-}
-_ACTIONS = {
-    "bridgecrewio/checkov-action": ("checkov", _ALL),
-    "aquasecurity/tfsec-action": ("tfsec", frozenset({"terraform"})),
-    "aquasecurity/tfsec-pr-commenter-action": ("tfsec", frozenset({"terraform"})),
-    "checkmarx/kics-github-action": ("kics", _ALL),
-    "stackrox/kube-linter-action": ("kube-linter", frozenset({"kubernetes", "helm"})),
-    "tenable/terrascan-action": ("terrascan", _ALL),
-    "snyk/actions/iac": ("snyk", _ALL),
-}
-_GITLAB_IAC_TEMPLATE = re.compile(r"SAST-IaC", re.IGNORECASE)
-_NOT_K8S_GROUPS = ("backstage.io", "openslo")
-
-
-def _tokens(text: str) -> list[str]:
-    try:
-        return shlex.split(text, comments=True)
-    except ValueError:
-        return text.split()
-
-
-def _option_values(tokens: list[str], *names: str) -> list[str]:
-    """Values of ``--name value``, ``--name=value`` and ``-n value`` (all occurrences,
-    comma lists split, several values after one option collected)."""
-    values: list[str] = []
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        key, has_value, value = token.partition("=")
-        if key in names:
-            if has_value:
-                values.extend(value.split(","))
-            else:
-                index += 1
-                while index < len(tokens) and not tokens[index].startswith("-"):
-                    values.extend(tokens[index].split(","))
-                    index += 1
-                continue
-        index += 1
-    return [v for v in values if v]
-
-
-def _positionals(tokens: list[str]) -> list[str]:
-    found: list[str] = []
-    skip = False
-    for token in tokens:
-        if skip:
-            skip = False
-            continue
-        if token.startswith("-"):
-            skip = "=" not in token and token.lstrip("-") in {
-                "format",
-                "output",
-                "o",
-                "f",
-                "severity",
-                "config",
-                "c",
-                "exit-code",
-                "skip-dirs",
-                "skip-files",
-                "minimum-severity",
-                "out",
-                "config-file",
-            }
-            continue
-        found.append(token)
-    return found
-
-
-_Parsed = tuple[frozenset[str], list[str]] | None
-
-
-def _checkov(args: list[str]) -> _Parsed:
-    frameworks = _option_values(args, "--framework")
-    skipped = {_CHECKOV_FRAMEWORKS.get(f) for f in _option_values(args, "--skip-framework")}
-    kinds = (
-        set(_ALL)
-        if not frameworks or "all" in frameworks
-        else {_CHECKOV_FRAMEWORKS[f] for f in frameworks if f in _CHECKOV_FRAMEWORKS}
-    )
-    paths = _option_values(args, "-d", "--directory", "-f", "--file")
-    return frozenset(k for k in kinds if k not in skipped), paths
-
-
-def _tfsec(args: list[str]) -> _Parsed:
-    return frozenset({"terraform"}), _positionals(args)[:1]
-
-
-def _trivy(args: list[str]) -> _Parsed:
-    scanners = ",".join(_option_values(args, "--scanners", "--security-checks"))
-    config = args[:1] in (["config"], ["conf"])
-    misconfig = args[:1] in (["fs"], ["filesystem"], ["repo"], ["repository"]) and (
-        "misconfig" in scanners or "config" in scanners.split(",")
-    )
-    return (_ALL, _positionals(args[1:])[-1:]) if config or misconfig else None
-
-
-def _kics(args: list[str]) -> _Parsed:
-    types = {t.lower() for t in _option_values(args, "-t", "--type")}
-    kinds = frozenset(k for k in IAC_KINDS if not types or k in types)
-    return kinds, _option_values(args, "-p", "--path")
-
-
-_TERRASCAN_TYPES = {
-    "terraform": "terraform",
-    "k8s": "kubernetes",
-    "kustomize": "kubernetes",
-    "helm": "helm",
-    "cft": "cloudformation",
-}
-
-
-def _terrascan(args: list[str]) -> _Parsed:
-    types = {t.lower() for t in _option_values(args, "-i", "--iac-type")}
-    kinds = {_TERRASCAN_TYPES[t] for t in types if t in _TERRASCAN_TYPES} if types else _ALL
-    return frozenset(kinds), _option_values(args, "-d", "--iac-dir", "-f", "--iac-file")
-
-
-def _kubernetes_linter(args: list[str]) -> _Parsed:
-    if args and args[0] in {"lint", "scan", "score", "audit", "all"}:
-        args = args[1:]
-    paths = _option_values(args, "--audit-path", "-f") or _positionals(args)
-    return frozenset({"kubernetes", "helm"}), paths
-
-
-def _snyk(args: list[str]) -> _Parsed:
-    return (_ALL, _positionals(args[2:])) if args[:2] == ["iac", "test"] else None
-
-
-SCANNERS = {
-    "checkov": _checkov,
-    "tfsec": _tfsec,
-    "trivy": _trivy,
-    "kics": _kics,
-    "terrascan": _terrascan,
-    "kube-linter": _kubernetes_linter,
-    "kubesec": _kubernetes_linter,
-    "kube-score": _kubernetes_linter,
-    "kubeaudit": _kubernetes_linter,
-    "polaris": _kubernetes_linter,
-    "snyk": _snyk,
-}
-_WRAPPERS = (
-    ("sudo",),
-    ("exec",),
-    ("time",),
-    ("uvx",),
-    ("npx",),
-    ("pipx", "run"),
-    ("poetry", "run"),
-    ("uv", "run"),
-    ("pdm", "run"),
-    ("hatch", "run"),
-)
-_IMAGE = re.compile(r"^[\w.:/-]*?(" + "|".join(map(re.escape, SCANNERS)) + r")(?::[\w.-]+)?$")
-
-
-def _simple_commands(text: str) -> Iterator[list[str]]:
-    """Each simple command of a shell line, without leading variable assignments and
-    wrappers (``sudo``, ``uvx``, ``python -m``, ``docker run IMAGE``...)."""
-    for part in re.split(r"&&|\|\||;|\|", text):
-        tokens = _tokens(part)
-        while tokens and re.match(r"^\w+=", tokens[0]):
-            tokens = tokens[1:]
-        stripped = True
-        while stripped and tokens:
-            stripped = False
-            for wrapper in _WRAPPERS:
-                if tuple(tokens[: len(wrapper)]) == wrapper:
-                    tokens = tokens[len(wrapper) :]
-                    stripped = True
-            if re.fullmatch(r"python[\d.]*", tokens[0] if tokens else "") and tokens[1:2] == ["-m"]:
-                tokens = tokens[2:]
-                stripped = True
-        if tokens[:2] in (["docker", "run"], ["podman", "run"]):
-            image = next((i for i, t in enumerate(tokens) if _IMAGE.match(t)), None)
-            if image is None:
-                continue
-            name = _IMAGE.match(tokens[image])
-            tokens = [name.group(1) if name else tokens[image], *tokens[image + 1 :]]
-        if tokens:
-            yield tokens
-
-
-def _scan_of(command: Evidence) -> Scan | None:
-    """The scanner a shell line runs, with the kinds of IaC and the paths it covers."""
-    folder = "."  # ``cd infra && checkov -d .`` scans infra
-    for tokens in _simple_commands(command.text):
-        if tokens[0] == "cd" and len(tokens) == 2:  # noqa: PLR2004 - cd and its folder
-            folder = posixpath.normpath(posixpath.join(folder, tokens[1]))
-            continue
-        parser = SCANNERS.get(tokens[0].rsplit("/", 1)[-1])
-        parsed = parser(tokens[1:]) if parser else None
-        if parsed is not None:
-            kinds, paths = parsed
-            where = [p if p.startswith(("$", "/")) else posixpath.join(folder, p) for p in paths]
-            return Scan(tokens[0].rsplit("/", 1)[-1], kinds, tuple(where) or (folder,), command)
-    return None
-
-
-def _covers(scan: Scan, path: str) -> bool:
-    for raw in scan.paths:
-        where = posixpath.normpath(raw).rstrip("/")
-        if where in {"", "."} or where.startswith(("$", "/")):
-            return True  # the workspace (a CI variable or the container's mount of it)
-        if path == where or path.startswith(where + "/") or fnmatch.fnmatch(path, where):
-            return True
-    return False
-
-
-def iac_files(repo: Repo) -> dict[str, list[str]]:
-    """Infrastructure files by kind: Terraform, Kubernetes manifests, Helm charts,
-    CloudFormation templates."""
-    kinds: dict[str, list[str]] = {k: [] for k in IAC_KINDS}
-    kinds["terraform"] = repo.glob("*.tf", "*.tf.json")
-    kinds["kubernetes"] = sorted(
-        {
-            o.path
-            for o in repo.k8s_objects
-            if not any(g in str(o.data.get("apiVersion", "")) for g in _NOT_K8S_GROUPS)
-            and o.path.rsplit("/", 1)[-1] not in {"catalog-info.yaml", "catalog-info.yml"}
-        }
-    )
-    kinds["helm"] = repo.glob("Chart.yaml", "*/Chart.yaml")
-    kinds["cloudformation"] = [
-        p for p in repo.yaml_files() if "AWSTemplateFormatVersion" in (repo.text(p) or "")[:4000]
-    ]
-    return {k: v for k, v in kinds.items() if v}
-
-
-def _job_scans(repo: Repo, job: CiJob) -> Iterator[Scan]:
-    steps = job.data.get("steps")
-    for step in steps if isinstance(steps, list) else []:
-        uses = step.get("uses") if isinstance(step, dict) else None
-        if not isinstance(uses, str):
-            continue
-        action = uses.split("@", 1)[0].lower()
-        settings = step.get("with") if isinstance(step.get("with"), dict) else {}
-        line = repo.line_of(job.path, re.escape(uses), job.line) or job.line
-        evidence = Evidence(f"job {job.name}: uses {uses}", job.path, line)
-        if action in _ACTIONS:
-            tool, kinds = _ACTIONS[action]
-            where = [
-                str(settings[k])
-                for k in ("directory", "working_directory", "path", "iac_dir", "file")
-                if k in settings
-            ]
-            yield Scan(tool, kinds, tuple(where) or (".",), evidence)
-        elif action == "aquasecurity/trivy-action" and str(settings.get("scan-type")) == "config":
-            yield Scan("trivy", _ALL, (str(settings.get("scan-ref", ".")),), evidence)
-    for command in job.commands:
-        for step in repo.commands_run_by(command):
-            scan = _scan_of(step)
-            if scan:
-                yield Scan(
-                    scan.tool,
-                    scan.kinds,
-                    scan.paths,
-                    Evidence(f"job {job.name}: {step.text}", step.path, step.line),
-                )
-            if re.search(r"\bpre-commit\s+run\b", step.text):
-                yield from _pre_commit_scans(repo, step)
-
-
-_PRE_COMMIT_HOOKS = {
-    "checkov": _ALL,
-    "terraform_checkov": frozenset({"terraform"}),
-    "terraform_tfsec": frozenset({"terraform"}),
-    "tfsec": frozenset({"terraform"}),
-    "terraform_trivy": frozenset({"terraform"}),
-    "terrascan": _ALL,
-    "terraform_terrascan": frozenset({"terraform"}),
-    "kube-linter": frozenset({"kubernetes", "helm"}),
-    "kics": _ALL,
-}
-
-
-def _pre_commit_scans(repo: Repo, step: Evidence) -> Iterator[Scan]:
-    data = repo.yaml(".pre-commit-config.yaml")
-    for source in data.get("repos", []) if isinstance(data, dict) else []:
-        for hook in source.get("hooks", []) if isinstance(source, dict) else []:
-            hook_id = str(hook.get("id", "")) if isinstance(hook, dict) else ""
-            if hook_id in _PRE_COMMIT_HOOKS:
-                line = repo.line_of(".pre-commit-config.yaml", rf"id:\s*{re.escape(hook_id)}\b")
-                yield Scan(
-                    hook_id,
-                    _PRE_COMMIT_HOOKS[hook_id],
-                    (".",),
-                    Evidence(
-                        f"pre-commit hook {hook_id}, run in CI by: {step.text}",
-                        ".pre-commit-config.yaml",
-                        line,
-                    ),
-                )
-
-
 class IacScanned(Check):
     """Infrastructure code is scanned for misconfigurations in CI."""
 
@@ -865,13 +402,13 @@ class IacScanned(Check):
             return not_applicable(
                 "no Terraform, Kubernetes manifests, Helm charts or CloudFormation"
             )
-        scans = [scan for job in repo.ci_jobs for scan in _job_scans(repo, job)]
-        scans += self._gitlab_templates(repo)
+        scans = [scan for job in repo.ci_jobs for scan in job_scans(repo, job)]
+        scans += gitlab_template_scans(repo)
         covered: list[Evidence] = []
         missing: list[Evidence] = []
         for kind, paths in files.items():
-            left = [p for p in paths if not any(kind in s.kinds and _covers(s, p) for s in scans)]
-            by = [s for s in scans if kind in s.kinds and any(_covers(s, p) for p in paths)]
+            left = [p for p in paths if not any(kind in s.kinds and covers(s, p) for s in scans)]
+            by = [s for s in scans if kind in s.kinds and any(covers(s, p) for p in paths)]
             if left:
                 missing.append(
                     Evidence(
@@ -889,213 +426,8 @@ class IacScanned(Check):
             )
         return passed("every kind of infrastructure code is scanned in CI", *dict.fromkeys(covered))
 
-    @staticmethod
-    def _gitlab_templates(repo: Repo) -> list[Scan]:
-        found: list[Scan] = []
-        for path in repo.ci_files:
-            if path.startswith(".github/"):
-                continue
-            for evidence in repo.grep(_GITLAB_IAC_TEMPLATE, path):
-                found.append(Scan("kics", _ALL, (".",), evidence))
-        return found
-
 
 # ------------------------------------------------------------------------ least-privilege
-
-
-@dataclass(frozen=True)
-class Statement:
-    """An IAM policy statement as written (HCL jsonencode, policy document or JSON)."""
-
-    path: str
-    line: int
-    effect: str
-    actions: tuple[str, ...]
-    not_actions: bool
-    resources: tuple[str, ...]
-    not_resources: bool
-    principal: str | None  # the principal text, None for an identity policy
-    conditioned: bool
-    action_line: int
-    resource_line: int
-
-
-def _blank_comments(text: str) -> str:
-    """HCL comments replaced by spaces (line numbers and offsets kept)."""
-    out: list[str] = []
-    for line in text.split("\n"):
-        quoted = False
-        cut = len(line)
-        index = 0
-        while index < len(line):
-            char = line[index]
-            if char == '"' and (index == 0 or line[index - 1] != "\\"):
-                quoted = not quoted
-            elif not quoted and (char == "#" or line.startswith("//", index)):
-                cut = index
-                break
-            index += 1
-        out.append(line[:cut] + " " * (len(line) - cut))
-    return "\n".join(out)
-
-
-def _block_around(text: str, position: int) -> tuple[int, int] | None:
-    depth = 0
-    start = -1
-    for index in range(position - 1, -1, -1):
-        if text[index] == "}":
-            depth += 1
-        elif text[index] == "{":
-            if depth == 0:
-                start = index
-                break
-            depth -= 1
-    if start < 0:
-        return None
-    depth = 0
-    for index in range(start, len(text)):
-        if text[index] == "{":
-            depth += 1
-        elif text[index] == "}":
-            depth -= 1
-            if depth == 0:
-                return start, index + 1
-    return None
-
-
-def _own_text(block: str) -> str:
-    """The block's text without its nested blocks (Condition, Principal...)."""
-    out: list[str] = []
-    depth = 0
-    for char in block[1:-1]:
-        depth += char == "{"
-        if depth == 0 or char == "\n":
-            out.append(char)
-        depth -= char == "}"
-    return "".join(out)
-
-
-def _principal_text(block: str) -> str | None:
-    """The principal of a statement (a string or a whole nested block), None without."""
-    match = re.search(r"\b(?:Principal|principals)\b[\"']?\s*[=:]?\s*", block)
-    if not match:
-        return None
-    rest = block[match.end() :]
-    if rest.startswith("{"):
-        span = _block_around(rest, 1)
-        return rest[: span[1]] if span else rest.split("\n", 1)[0]
-    return rest.split("\n", 1)[0]
-
-
-def _values(block: str, *keys: str) -> tuple[tuple[str, ...], int] | None:
-    """String values of the first of ``keys`` (a string or a list) and its offset."""
-    pattern = re.compile(
-        r"[\"']?\b(?:" + "|".join(keys) + r")\b[\"']?\s*[=:]\s*(\[[^\]]*\]|\"[^\"]*\"|\S+)"
-    )
-    match = pattern.search(block)
-    if not match:
-        return None
-    raw = match.group(1)
-    strings = tuple(re.findall(r"\"([^\"]*)\"", raw)) or (raw,)
-    return strings, match.start()
-
-
-_STATEMENT_START = re.compile(r"[\"']?\b[Ee]ffect\b[\"']?\s*[=:]|\bstatement\s*\{")
-
-
-def iam_statements(path: str, text: str) -> Iterator[Statement]:
-    """IAM statements in a Terraform or JSON file."""
-    clean = _blank_comments(text) if path.endswith(".tf") else text
-    seen: set[int] = set()
-    for match in _STATEMENT_START.finditer(clean):
-        anchor = match.end() if match.group(0).startswith("statement") else match.start()
-        span = _block_around(clean, anchor)
-        if span is None or span[0] in seen:
-            continue
-        seen.add(span[0])
-        block = clean[span[0] : span[1]]
-        own = _own_text(block)
-        line_at = clean.count("\n", 0, span[0]) + 1
-
-        def line_of(offset: int, base: int = line_at, full: str = block) -> int:
-            return base + full.count("\n", 0, offset)
-
-        effect = _values(own, "Effect", "effect")
-        actions = _values(block, "Action", "actions")
-        not_actions = _values(block, "NotAction", "not_actions")
-        resources = _values(block, "Resource", "resources")
-        not_resources = _values(block, "NotResource", "not_resources")
-        principal_text = _principal_text(block)
-        yield Statement(
-            path,
-            line_at,
-            (effect[0][0] if effect else "Allow").strip("\"'"),
-            (actions or not_actions or ((), 0))[0],
-            not_actions is not None and actions is None,
-            (resources or not_resources or ((), 0))[0],
-            not_resources is not None and resources is None,
-            principal_text,
-            bool(re.search(r"\b[Cc]ondition\b", block)),
-            line_of((actions or not_actions or ((), 0))[1]),
-            line_of((resources or not_resources or ((), 0))[1]),
-        )
-
-
-# Actions AWS only grants on Resource "*": asking for less is impossible.
-_RESOURCELESS_ACTIONS = frozenset(
-    {
-        "ecr:getauthorizationtoken",
-        "sts:getcalleridentity",
-        "cloudwatch:putmetricdata",
-        "xray:puttracesegments",
-        "xray:puttelemetryrecords",
-        "s3:listallmybuckets",
-    }
-)
-
-
-def _broad_actions(statement: Statement) -> list[str]:
-    return [a for a in statement.actions if a == "*" or a.endswith(":*")]
-
-
-def _resource_policy_problem(statement: Statement, principal: str) -> Evidence | None:
-    """A statement with a principal (key, bucket or trust policy): the resource is the
-    policy's own, so ``Resource "*"`` is normal; a wildcard principal is not, and a
-    wildcard action only for the account itself (the delegation to IAM of AWS's default
-    key policy)."""
-    wildcard = re.search(r"(?:AWS\s*[=:]\s*\[?\s*)?\"\*\"", principal)
-    if wildcard and not statement.conditioned:
-        text = 'Allow to every principal ("*") without a condition'
-        return Evidence(text, statement.path, statement.line)
-    broad = _broad_actions(statement)
-    if broad and ":root" not in principal:
-        text = f"resource policy grants {broad[0]}"
-        return Evidence(text, statement.path, statement.action_line)
-    return None
-
-
-def _identity_policy_problem(statement: Statement) -> Evidence | None:
-    """A statement attached to an identity: actions and resources must be named."""
-    if statement.not_actions or statement.not_resources:
-        which = "NotAction" if statement.not_actions else "NotResource"
-        line = statement.action_line if statement.not_actions else statement.resource_line
-        return Evidence(f"Allow with {which} grants everything else", statement.path, line)
-    broad = _broad_actions(statement)
-    if broad:
-        return Evidence(f"wildcard action {broad[0]}", statement.path, statement.action_line)
-    resourceless = all(a.lower() in _RESOURCELESS_ACTIONS for a in statement.actions)
-    if "*" in statement.resources and not resourceless:
-        return Evidence('wildcard resource "*"', statement.path, statement.resource_line)
-    return None
-
-
-def statement_problem(statement: Statement) -> Evidence | None:
-    """What makes an Allow statement broader than least privilege, or None."""
-    if statement.effect.lower() != "allow":
-        return None
-    if statement.principal is not None:
-        return _resource_policy_problem(statement, statement.principal)
-    return _identity_policy_problem(statement)
 
 
 ADMIN_GRANTS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -1232,7 +564,7 @@ class LeastPrivilege(Check):
                 good.append(
                     Evidence(f"{len(statements)} IAM statements scoped", path, statements[0].line)
                 )
-            clean = _blank_comments(text) if path.endswith(".tf") else text
+            clean = blank_comments(text) if path.endswith(".tf") else text
             grants: list[int] = []
             for number, line in enumerate(clean.splitlines(), start=1):
                 if _ROLE_GRANT.search(line):
