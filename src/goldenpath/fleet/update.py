@@ -231,6 +231,19 @@ def _preflight(options: UpdateOptions) -> None:
             Version.parse(options.to)
         except ValueError as exc:
             raise UsageError(f"--to: {exc}") from exc
+    root = clones_root(options)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GoldenpathError(
+            f"cannot create the working-clone folder {root}: {exc.strerror or exc}",
+            hint=f"set ${cache.CACHE_ENV} to a writable folder",
+        ) from exc
+
+
+def clones_root(options: UpdateOptions) -> Path:
+    """Where the working clones live: ``update/`` in the fleet cache unless given."""
+    return options.cache or cache.cache_root() / "update"
 
 
 def _failed_repo(entry: RepoEntry, error: GoldenpathError) -> RepoResult:
@@ -272,8 +285,8 @@ def upstream_of(entry: RepoEntry) -> str:
         return entry.source
     if not entry.local.is_dir():
         raise RepositoryError(f"{entry.local} does not exist or is not a folder")
-    if not git_adapter.is_repo_root(entry.local):
-        raise RepositoryError(f"{entry.local} is not the root of a git repository")
+    if git_adapter.git_dir(entry.local) is None:
+        raise RepositoryError(f"{entry.local} is not a git repository")
     url = git_branches.remote_url(entry.local)
     if url is None:
         return str(entry.local)
@@ -303,8 +316,7 @@ class _Repository:
             self.result.projects = [ProjectOutcome(".", Outcome.SKIPPED, reason=self.entry.skip)]
             return self.result
         upstream = upstream_of(self.entry)
-        root = self.options.cache or cache.cache_root() / "update"
-        clone = cache.slot(upstream, root)
+        clone = cache.slot(upstream, clones_root(self.options))
         with git_branches.locked(clone):
             git_branches.refresh_clone(upstream, clone)
             self.result.clone = str(clone)
@@ -710,7 +722,7 @@ def request_body(result: RepoResult, target: Version) -> str:
                 f"### Changelog: {p.template} (`{p.path}`) {p.from_version} -> {p.to_version}",
             ]
             for entry in p.changelog:
-                lines += ["", f"#### {entry['version']}", "", entry["notes"]]
+                lines += ["", f"#### {entry['version']}", "", _demoted(entry["notes"])]
     if result.verify is not None:
         state = "passed" if result.verify.passed else "FAILED"
         lines += ["", f"### Verify: `{result.verify.command}` {state}"]
@@ -720,6 +732,11 @@ def request_body(result: RepoResult, target: Version) -> str:
     if len(body) > _BODY_LIMIT:
         body = body[:_BODY_LIMIT] + "\n\n(truncated; see the commit messages)\n"
     return body
+
+
+def _demoted(notes: str) -> str:
+    """Changelog headings two levels down, below the request's own ``####`` version heading."""
+    return "\n".join(f"##{line}" if line.startswith("#") else line for line in notes.splitlines())
 
 
 def run_verify(cwd: Path, command: str, timeout: float, secrets: set[str]) -> Verify:
