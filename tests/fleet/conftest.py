@@ -11,24 +11,30 @@ import pytest
 from .fleet_factory import Fleet, FleetCatalog, build_fleet, isolated_user, make_catalog
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def fleet_user(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mapping[str, str]]:
-    """Every fleet test runs as a fresh user: HOME, git identity, clone cache (GOLDENPATH_CACHE)."""
+    """Every fleet test module runs as a fresh user: HOME, git identity, clone cache
+    (GOLDENPATH_CACHE); the environment is restored when the module ends, so tests of
+    other folders on the same worker never see it."""
     base = tmp_path_factory.mktemp("fleet-user")
     with isolated_user(base / "home", base / "cache") as values:
         yield values
 
 
 @pytest.fixture(scope="session")
-def fleet_catalog(
-    tmp_path_factory: pytest.TempPathFactory, fleet_user: Mapping[str, str]
-) -> FleetCatalog:
+def fleet_catalog(tmp_path_factory: pytest.TempPathFactory) -> FleetCatalog:
     """The test catalog with five versions; renders are made on first use and reused."""
-    return make_catalog(tmp_path_factory.mktemp("fleet-catalog"))
+    base = tmp_path_factory.mktemp("fleet-catalog")
+    with isolated_user(base / "home", base / "cache"):
+        return make_catalog(base)
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory, fleet_catalog: FleetCatalog) -> Fleet:
+def fleet(
+    tmp_path_factory: pytest.TempPathFactory,
+    fleet_catalog: FleetCatalog,
+    fleet_user: Mapping[str, str],
+) -> Fleet:
     """A fresh fleet for the module (see fleet_factory's docstring for what it holds)."""
     return build_fleet(tmp_path_factory.mktemp("fleet"), fleet_catalog)
 

@@ -474,9 +474,9 @@ def build_fleet(root: Path, catalog: FleetCatalog, specs: tuple[RepoSpec, ...] =
 
 @contextmanager
 def isolated_user(home: Path, cache: Path) -> Iterator[Mapping[str, str]]:
-    """A fresh user for the whole session: HOME, config, git identity, the clone cache.
+    """A fresh user: HOME, config, git identity, the clone cache.
 
-    Session-scoped fixtures cannot use ``monkeypatch``; this sets and restores
+    Module- and session-scoped fixtures cannot use ``monkeypatch``; this sets and restores
     ``os.environ`` itself.
     """
     home.mkdir(parents=True, exist_ok=True)
