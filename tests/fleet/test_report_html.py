@@ -7,6 +7,7 @@ tests with the reason; under ``CI=true`` a missing browser fails.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from goldenpath.cli import app
 from goldenpath.fleet import inventory, report
 from goldenpath.fleet import status as status_service
 from goldenpath.fleet.inventory import RepoEntry
@@ -75,6 +78,25 @@ def test_write_refuses_a_missing_folder_without_leaving_files(
         report.write(tmp_path / "missing" / "r.html", fleet_status)
     assert getattr(caught.value, "exit_code", None) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_command_writes_the_report_or_fails_with_exit_1(fleet: Fleet, tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    args = ["fleet", "status", "--fleet", str(fleet.fleet_file), "--html", str(target)]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 3  # the broken answers file
+    assert f"Report written to {target}" in done.stdout
+    html = target.read_text(encoding="utf-8")
+    assert 'id="chart-versions"' in html
+    assert "Readiness not assessed: run with --readiness." in html
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary left
+
+    missing = tmp_path / "missing" / "report.html"
+    done = CliRunner().invoke(app, [*args[:-1], str(missing), "--json"])
+    assert done.exit_code == 1
+    assert json.loads(done.stdout)["error"]["message"].startswith(
+        f"cannot write the report {missing}"
+    )
 
 
 # --- in a real browser ----------------------------------------------------------------------

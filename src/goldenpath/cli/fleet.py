@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from goldenpath.cli.common import JsonOpt, app, json_errors, out, run
+from goldenpath.cli.common import JsonOpt, app, err, json_errors, out, run
 from goldenpath.errors import UsageError
 from goldenpath.fleet import inventory, kpis, report
 from goldenpath.fleet import status as fleet_status
@@ -97,7 +101,7 @@ def _print_status(result: FleetStatus, fail_on: FailOn) -> None:
     table = Table(show_edge=False, pad_edge=False, box=None)
     for column in ("repository", "project", "template", "version"):
         table.add_column(column, no_wrap=True)  # names and versions must stay greppable
-    table.add_column("notes")
+    table.add_column("notes", min_width=24)  # "4 behind; MAJOR; action needed: 2.0.0"
     table.add_column("tier", no_wrap=True)
     if result.readiness:
         table.add_column("readiness")
@@ -167,6 +171,26 @@ def _print_totals(result: FleetStatus, fail_on: FailOn) -> None:
             out.print(f"  {where}: {reason}", markup=False)
 
 
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[str], None] | None]:
+    """A transient bar on stderr for a person at a terminal (reading hundreds of
+    repositories, some over the network, takes a while); nothing in CI or a pipe, where
+    the table at the end is the whole output."""
+    if not err.is_terminal or os.environ.get("CI"):
+        yield None
+        return
+    with Progress(
+        TextColumn("fleet status"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=total)
+        yield lambda name: bar.update(task, advance=1, description=name)
+
+
 def _entries(fleet_file: Path | None, discover: Path | None) -> list[RepoEntry]:
     hint = "see `goldenpath fleet status --help`"
     if fleet_file is not None and discover is not None:
@@ -216,7 +240,10 @@ def status(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         entries = _entries(fleet_file, discover)
-        result = fleet_status.status(entries, readiness=readiness or policy.readiness, jobs=jobs)
+        with _progress(len(entries)) as advance:
+            result = fleet_status.status(
+                entries, readiness=readiness or policy.readiness, jobs=jobs, progress=advance
+            )
         if html is not None:
             report.write(html, result, policy)
         if as_json:
