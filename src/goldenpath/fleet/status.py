@@ -420,7 +420,7 @@ def _tier(folder: Path, files: list[str], override: int | None) -> tuple[int | N
     if config is not None and config.tier is not None:
         return config.tier, config.source
     # the one place readiness decides a tier from the repository's own files
-    return readiness_service._tier_from_repo(repo)
+    return readiness_service.tier_from_files(repo)
 
 
 def _update_branches(root: Path, local_allowed: bool) -> list[UpdateBranch]:

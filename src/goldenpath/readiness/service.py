@@ -30,7 +30,9 @@ class NotAGitRepositoryError(GoldenpathError):
     """Readiness reads git's view of a repository (what would be committed)."""
 
 
-def _tier_from_repo(repo: Repo) -> tuple[int | None, str]:
+def tier_from_files(repo: Repo) -> tuple[int | None, str]:
+    """The tier a repository states about itself (answer, then catalog-info.yaml) and
+    where it says so; public so the fleet decides tiers exactly as readiness does."""
     answer = repo.answers.get("service_tier")
     if isinstance(answer, int) and answer in (1, 2, 3):
         return answer, "answer service_tier"
@@ -116,7 +118,7 @@ def assess(
     elif config.tier is not None:
         report.tier, report.tier_source = config.tier, config.source
     else:
-        report.tier, report.tier_source = _tier_from_repo(repo)
+        report.tier, report.tier_source = tier_from_files(repo)
     if fail_under is not None:
         report.required = fail_under
     else:
