@@ -1,7 +1,8 @@
 """Answer matrix of the batch-inference template: every cloud x every CI system, both
 engines and input formats, the demo model and registry URIs (alias and version), local and
-object-store locations, daily, hourly and weekly schedules, and every data classification,
-spread over five cases (each render runs its own end-to-end test suite, so keep it small)."""
+object-store locations, daily, hourly and weekly schedules, every data classification and
+every service tier, spread over five cases (each render runs its own end-to-end test suite,
+so keep it small)."""
 
 from template_harness.cases import COMMON_PATHS, Case
 
@@ -17,6 +18,7 @@ CASES = [
             "cloud": "aws",
             "ci": "gitlab",
             "data_classification": "pii",
+            "service_tier": 1,
             "engine": "spark",
             "input_format": "csv",
             "input_uri": "s3://acme-landing/customers",
@@ -32,6 +34,7 @@ CASES = [
             "cloud": "gcp",
             "ci": "github",
             "data_classification": "public",
+            "service_tier": 3,
             "input_format": "csv",
             "partition_key": "event_date",
             "max_rejected_fraction": 0.01,

@@ -1,6 +1,7 @@
 """Answer matrix of the training-pipeline template: every cloud x every CI system, every
-task, model library and data source, every data classification, and each evaluation metric,
-spread over six cases (each render runs its own end-to-end test suite, so keep it small)."""
+task, model library and data source, every data classification and service tier, and each
+evaluation metric, spread over six cases (each render runs its own end-to-end test suite,
+so keep it small)."""
 
 from template_harness.cases import COMMON_PATHS, Case
 
@@ -16,6 +17,7 @@ CASES = [
             "cloud": "aws",
             "ci": "gitlab",
             "data_classification": "pii",
+            "service_tier": 1,
             "task": "regression",
             "model_library": "sklearn-gradient-boosting",
             "data_source": "file",
@@ -30,6 +32,7 @@ CASES = [
             "cloud": "gcp",
             "ci": "github",
             "data_classification": "public",
+            "service_tier": 3,
             "model_library": "sklearn-gradient-boosting",
             "data_source": "object-store",
             "eval_metric": "f1",
