@@ -955,3 +955,26 @@ def markdown_links(files: Iterable[Path], root: Path) -> str:
             ):
                 problems.append(f"{where} points at a missing heading")
     return "\n".join(problems)
+
+
+# ------------------------------------------------------------------------------ CODEOWNERS
+
+
+def codeowners_paths(codeowners: Path, root: Path) -> str:
+    """Every path a CODEOWNERS rule names exists in the render: GitHub and GitLab match
+    the rules silently, so a rule for a folder the template does not render only misleads
+    the reader about what is owned. Patterns match by glob; ``/`` at the start anchors a
+    pattern at the root, at the end it asks for a folder."""
+    problems = []
+    for number, line in enumerate(codeowners.read_text().splitlines(), start=1):
+        fields = line.split("#", 1)[0].split()
+        if not fields or fields[0].startswith("["):  # blank, comment, GitLab section
+            continue
+        pattern = fields[0]
+        if pattern == "*":
+            continue
+        relative = pattern.strip("/")
+        matches = root.glob(relative) if pattern.startswith("/") else root.rglob(relative)
+        if not any(path.is_dir() or not pattern.endswith("/") for path in matches):
+            problems.append(f"CODEOWNERS:{number}: {pattern} matches nothing in the render")
+    return "\n".join(problems)

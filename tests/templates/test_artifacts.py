@@ -59,6 +59,13 @@ def test_required_paths(case: Case, project: Path) -> None:
     assert not unexpected, f"files of another CI system rendered for ci={chosen_ci}: {unexpected}"
 
 
+def test_codeowners_names_only_rendered_paths(project: Path) -> None:
+    codeowners = project / "CODEOWNERS"
+    if not codeowners.is_file():
+        pytest.skip("not applicable: this render has no CODEOWNERS")
+    expect_clean("CODEOWNERS paths", v.codeowners_paths(codeowners, project))
+
+
 def test_answers_file_records_the_case(case: Case, project: Path) -> None:
     answers_file = project / ".copier-answers.yml"
     assert answers_file.is_file(), "no .copier-answers.yml: `goldenpath update` would fail"
