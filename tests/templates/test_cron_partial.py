@@ -9,7 +9,9 @@ an alert fires, so it is checked against an independent implementation:
   because Kubernetes and GitHub Actions (robfig/cron) refuse what croniter allows: a range
   that runs backwards (croniter wraps it), 7 for Sunday, and 0 as a day or month;
 - gaps: the shortest and longest gap between consecutive runs equal the ones found by
-  iterating croniter's runs over the same 28-year window (2001-2028, wrapping around).
+  iterating croniter's runs over the same 28-year window (2001-2028, wrapping around);
+- day start: the time of day of a day's first run (the batch delivery deadline starts
+  there) equals that of croniter's first run after a midnight.
 
 The macros are evaluated through goldenpath's ``Evaluator``, rooted at the catalog like
 copier's loader, so these tests also prove that validators can import the partial.
@@ -64,6 +66,10 @@ def cron_problem(expr: str) -> str:
 def cron_gaps(expr: str) -> tuple[int, int]:
     smallest, largest = _macro("cron_gaps(expr)", expr).split()
     return int(smallest), int(largest)
+
+
+def cron_day_start(expr: str) -> int:
+    return int(_macro("cron_day_start(expr)", expr))
 
 
 def croniter_gaps(expr: str, until: datetime = WINDOW_END) -> tuple[int, int]:
@@ -187,6 +193,26 @@ def test_known_gaps_agree_with_croniter_over_the_whole_window(expr: str) -> None
 
 def test_gaps_of_an_invalid_schedule_are_empty() -> None:
     assert _macro("cron_gaps(expr)", "0 0 31 2 *") == ""
+
+
+@pytest.mark.parametrize(
+    ("expr", "minutes"),
+    [
+        ("0 3 * * *", 3 * 60),
+        ("30 * * * *", 30),
+        ("*/7 * * * *", 0),
+        ("0 6 * * 1", 6 * 60),
+        ("15,45 2,22 */10 * *", 2 * 60 + 15),
+        ("50 23 * * *", 23 * 60 + 50),
+        ("5-5 0 * * *", 5),
+    ],
+)
+def test_day_start_of_known_schedules(expr: str, minutes: int) -> None:
+    assert cron_day_start(expr) == minutes
+
+
+def test_day_start_of_an_invalid_schedule_is_empty() -> None:
+    assert _macro("cron_day_start(expr)", "0 0 31 2 *") == ""
 
 
 @pytest.mark.parametrize(
@@ -349,3 +375,21 @@ def test_an_equal_range_is_one_value_where_croniter_reads_the_whole_field() -> N
     properties draw only ranges with a < b."""
     assert croniter.expand("5-5 0 * * *")[0][0] == ["*"]
     assert cron_gaps("5-5 0 * * *") == (DAY, DAY)
+
+
+@settings(PROPERTY, max_examples=40)
+@given(
+    st.builds(
+        "{} {} {} {} {}".format,
+        _time_field(59),
+        _time_field(23),
+        _day_field(1, 31, 20, []),
+        _day_field(1, 12, 11, MONTHS),
+        _day_field(0, 6, 4, WEEKDAYS),
+    )
+)
+def test_day_start_is_the_time_of_the_first_run_of_a_day(expr: str) -> None:
+    """The window starts at midnight, so croniter's first run in it opens its day."""
+    assume(cron_problem(expr) == "")
+    first = croniter(expr, WINDOW_START - timedelta(seconds=1)).get_next(datetime)
+    assert cron_day_start(expr) == first.hour * 60 + first.minute
