@@ -310,14 +310,24 @@ def test_verify_failure_is_its_own_outcome_with_the_output_tail(
     assert git(clone, "rev-parse", "HEAD").strip() == repo["commit"]
 
 
-def test_verify_that_passes_keeps_updated(fleet: Fleet, tmp_path: Path) -> None:
-    fleet_file = fleet.write_fleet_file(
-        tmp_path / "one.yml", [{"path": str(fleet["job-minor"].clone)}]
-    )
+def test_verify_that_passes_keeps_updated_and_a_killed_runs_leftovers_do_not_block(
+    ran: Run, fleet: Fleet, tmp_path: Path
+) -> None:
+    clone = Path(_by_repo(ran.data)["job-minor"]["clone"])
+    (clone / ".git" / "index.lock").write_text("")  # a git killed with the run
+    journal = clone / ".git" / "goldenpath" / "update.json"
+    journal.parent.mkdir(exist_ok=True)
+    journal.write_text('{"format": 1}')  # an update killed half-way
+    fleet_file = fleet.write_fleet_file(tmp_path / "one.yml", [{"url": fleet["job-minor"].url}])
+
     code, data = _run_json("--fleet", str(fleet_file), "--verify", "grep -q '0 4' schedule.txt")
-    assert code == 0
-    assert data["results"][0]["projects"][0]["outcome"] == "updated"
-    assert data["results"][0]["verify"]["passed"] is True
+
+    assert code == 0, json.dumps(data["results"])
+    repo = data["results"][0]
+    assert repo["clone"] == str(clone)
+    assert repo["projects"][0]["outcome"] == "updated"
+    assert repo["verify"]["passed"] is True
+    assert not journal.exists()
 
 
 # --- pull requests through the forge ------------------------------------------------------------

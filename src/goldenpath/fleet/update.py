@@ -64,7 +64,7 @@ from goldenpath.fleet.outcomes import (
     Superseded,
     Verify,
 )
-from goldenpath.services import catalogs
+from goldenpath.services import catalogs, update_journal
 from goldenpath.services import project as project_service
 from goldenpath.services import update as update_service
 from goldenpath.versions import Version
@@ -350,7 +350,17 @@ class _Repository:
             self._deliver_or_report(clone, upstream, branch, base, target, remote, made)
 
     def _checkout_default(self, clone: Path, upstream: str) -> str:
-        """Check out the default branch head; its commit id."""
+        """Check out the default branch head; its commit id.
+
+        The working clone is goldenpath's and locked by this run: what a killed earlier run
+        left (git's index lock, an update journal) is stale and goes before the reset.
+        """
+        git_dir = git_adapter.git_dir(clone)
+        if git_dir is not None:
+            (git_dir / "index.lock").unlink(missing_ok=True)
+        journal = update_journal.location(clone)
+        if journal is not None and journal.is_file():
+            update_journal.remove(clone)
         default = git_branches.default_branch(clone)
         if default is None:
             raise RepositoryError(f"{upstream} has no commits (no default branch)")
