@@ -596,3 +596,30 @@ def test_markdown_links(tmp_path: Path) -> None:
     assert "docs/missing.md" in problems
     assert "#nope" in problems
     assert "../../etc/passwd" in problems
+
+
+# ---------------------------------------------------------------------------- CODEOWNERS
+
+
+def test_codeowners_paths(tmp_path: Path) -> None:
+    write(tmp_path / "infra" / "main.tf", "")
+    write(tmp_path / "docs" / "runbook.md", "# Runbook\n")
+    codeowners = write(
+        tmp_path / "CODEOWNERS",
+        """
+        # owners
+        *              @acme/ml
+        /infra/        @acme/ml
+        docs/*.md      @acme/ml
+        /CODEOWNERS    @acme/ml
+        """,
+    )
+    assert v.codeowners_paths(codeowners, tmp_path) == ""
+    write(tmp_path / "deploy", "a file, not a folder\n")
+    write(
+        codeowners, "*  @acme/ml\n/infra/  @acme/ml\n/deploy/  @acme/ml\n/monitoring/  @acme/ml\n"
+    )
+    problems = v.codeowners_paths(codeowners, tmp_path)
+    assert "CODEOWNERS:3: /deploy/" in problems
+    assert "CODEOWNERS:4: /monitoring/" in problems
+    assert "/infra/" not in problems
