@@ -278,6 +278,66 @@ def test_supersede_goldenpath_branches_rerun_without_changes_and_leave_peoples_b
     assert code == 0  # svc-edited as before, svc-conflict in a person's hands
 
 
+def test_to_an_older_version_skips_newer_projects_and_an_unknown_one_fails(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    fleet_file = fleet.write_fleet_file(
+        tmp_path / "two.yml",
+        [{"path": str(fleet[name].clone)} for name in ("svc-current", "svc-stale-branch")],
+    )
+    code, data = _run_json("--fleet", str(fleet_file), "--to", "2.0.0")
+    projects = _by_project(data)
+    assert code == 0
+    assert projects[("svc-current", ".")]["outcome"] == "skipped"
+    assert projects[("svc-current", ".")]["reason"] == "at 2.1.1, newer than --to 2.0.0"
+    assert projects[("svc-stale-branch", ".")]["outcome"] == "up_to_date"
+
+    code, data = _run_json("--fleet", str(fleet_file), "--to", "9.9.9")
+    assert code == 3
+    assert {p["outcome"] for p in _by_project(data).values()} == {"failed"}
+    assert _by_project(data)[("svc-current", ".")]["reason"].startswith("version 9.9.9 is not in ")
+
+
+def test_failures_half_way_keep_what_was_decided_and_nothing_undelivered_is_updated(
+    tmp_path: Path, fleet_catalog: FleetCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet = build_fleet(
+        tmp_path / "fleet",
+        fleet_catalog,
+        tuple(s for s in REPOS if s.name in {"svc-edited", "mono"}),
+    )
+    real_update_project = fleet_update._Repository._update_project
+
+    def second_project_breaks(self: Any, clone: Path, branch: str, plan: Any) -> None:
+        if plan.outcome.path == "services/api":
+            raise OSError("disk full")
+        real_update_project(self, clone, branch, plan)
+
+    def push_refused(*args: object) -> None:
+        raise UsageError("git push failed: ! [rejected] (stale info)")
+
+    monkeypatch.setattr(fleet_update._Repository, "_update_project", second_project_breaks)
+    monkeypatch.setattr(fleet_update.git_branches, "push", push_refused)
+
+    code, data = _run_json("--fleet", str(fleet.fleet_file), "--push")
+
+    assert code == 3
+    projects = _by_project(data)
+    assert projects[("svc-edited", ".")]["outcome"] == "failed"
+    assert projects[("svc-edited", ".")]["reason"] == (
+        "committed, but not delivered: git push failed: ! [rejected] (stale info)"
+    )
+    assert projects[("mono", "jobs/nightly")]["outcome"] == "failed"
+    assert projects[("mono", "jobs/nightly")]["reason"] == (
+        "committed, but not delivered: internal error: OSError: disk full"
+    )
+    assert projects[("mono", "jobs/nightly")]["commit"]
+    assert projects[("mono", "services/api")]["reason"] == "internal error: OSError: disk full"
+    assert _by_repo(data)["mono"]["error"]["message"] == "internal error: OSError: disk full"
+    for repo in fleet.repos.values():
+        assert BRANCH not in _branches(repo.remote)
+
+
 # --- verify -----------------------------------------------------------------------------------
 
 

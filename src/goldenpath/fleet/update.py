@@ -255,15 +255,39 @@ def _failed_repo(entry: RepoEntry, error: GoldenpathError) -> RepoResult:
 
 
 def update_repository(entry: RepoEntry, options: UpdateOptions) -> RepoResult:
-    """Update one repository; every failure is returned as data (Ctrl-C excepted)."""
+    """Update one repository; every failure is returned as data (Ctrl-C excepted).
+
+    A failure half-way keeps what was already decided: projects found up to date or already
+    committed keep their outcome, the ones still pending fail with the reason.
+    """
     started = time.monotonic()
+    repository = _Repository(entry, options)
     try:
-        result = _Repository(entry, options).run()
+        result = repository.run()
     except KeyboardInterrupt:
         raise
     except BaseException as exc:
-        result = _failed_repo(entry, as_goldenpath_error(exc))
+        result = _failed_half_way(repository.result, entry, as_goldenpath_error(exc), options)
     result.seconds = time.monotonic() - started
+    return result
+
+
+def _failed_half_way(
+    result: RepoResult, entry: RepoEntry, error: GoldenpathError, options: UpdateOptions
+) -> RepoResult:
+    """The result of a repository whose run raised: what was decided stays, projects still
+    pending fail with the reason, and a commit that was to be pushed but was not (or whose
+    request was not opened) is not reported as updated."""
+    if not result.projects:
+        return _failed_repo(entry, error)
+    result.error = error.to_dict()
+    for project in result.projects:
+        if project.outcome is Outcome.FAILED and not project.reason:
+            project.reason, project.hint = error.message, error.hint or None
+        elif project.outcome is Outcome.UPDATED and options.delivers:
+            project.outcome = Outcome.FAILED
+            project.reason = f"committed, but not delivered: {error.message}"
+            project.hint = error.hint or None
     return result
 
 
@@ -347,7 +371,7 @@ class _Repository:
         if self.options.verify:
             self._verify(clone, made)
         if self.options.delivers:
-            self._deliver_or_report(clone, upstream, branch, base, target, remote, made)
+            self._deliver(clone, upstream, branch, base, target, remote)
 
     def _checkout_default(self, clone: Path, upstream: str) -> str:
         """Check out the default branch head; its commit id.
@@ -400,31 +424,6 @@ class _Repository:
             )
         return bool(foreign)
 
-    def _deliver_or_report(
-        self,
-        clone: Path,
-        upstream: str,
-        branch: str,
-        base: str,
-        target: Version,
-        remote: dict[str, str],
-        made: list[_Plan],
-    ) -> None:
-        """Push and open the request; a failure is the repository's error, and an update
-        that did not get delivered is not reported as done."""
-        try:
-            self._deliver(clone, upstream, branch, base, target, remote)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            error = as_goldenpath_error(exc)
-            self.result.error = error.to_dict()
-            for plan in made:
-                if plan.outcome.outcome is Outcome.UPDATED:
-                    plan.outcome.outcome = Outcome.FAILED
-                    plan.outcome.reason = f"committed, but not delivered: {error.message}"
-                    plan.outcome.hint = error.hint or None
-
     def _plan(self, clone: Path, folder: str) -> _Plan | ProjectOutcome:
         """What to do with one project: its final outcome, or a plan to update it."""
         outcome = ProjectOutcome(folder, Outcome.FAILED)
@@ -442,7 +441,11 @@ class _Repository:
         outcome.to_version = str(target)
         if project.version > target:
             outcome.outcome = Outcome.SKIPPED
-            outcome.reason = f"at {project.version}, newer than --to {target}"
+            outcome.reason = (
+                f"at {project.version}, newer than --to {target}"
+                if self.options.to
+                else f"at {project.version}, past the latest release {target}"
+            )
             return outcome
         if Version(project.version.major, project.version.minor, project.version.patch) == target:
             outcome.outcome = Outcome.UP_TO_DATE
