@@ -16,6 +16,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import goldenpath.cli.fleet_update as fleet_update_cli  # registers `fleet update`
+from goldenpath.adapters import git_branches
 from goldenpath.cli import app
 from goldenpath.errors import UsageError
 from goldenpath.fleet import inventory
@@ -317,7 +318,7 @@ def test_failures_half_way_keep_what_was_decided_and_nothing_undelivered_is_upda
         raise UsageError("git push failed: ! [rejected] (stale info)")
 
     monkeypatch.setattr(fleet_update._Repository, "_update_project", second_project_breaks)
-    monkeypatch.setattr(fleet_update.git_branches, "push", push_refused)
+    monkeypatch.setattr(git_branches, "push", push_refused)
 
     code, data = _run_json("--fleet", str(fleet.fleet_file), "--push")
 
