@@ -157,8 +157,8 @@ def _progress(total: int, as_json: bool) -> Iterator[Callable[[RepoResult], None
 
             def advance(repo: RepoResult) -> None:
                 bar.update(task, advance=1, description=repo.name)
-                if repo.needs_attention:
-                    bar.console.print(f"! {repo_line(repo)}", markup=False)
+                mark = "!" if repo.needs_attention else " "
+                bar.console.print(f"{mark} {repo_line(repo)}", markup=False)
 
             yield advance
         return
