@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from goldenpath.cli import commands as _commands  # noqa: F401 - registers the commands
 from goldenpath.cli import fleet as _fleet  # noqa: F401
+from goldenpath.cli import fleet_update as _fleet_update  # noqa: F401
 from goldenpath.cli import readiness as _readiness  # noqa: F401
 from goldenpath.cli.common import app
 
