@@ -383,3 +383,50 @@ def test_check_result_hint_prefers_the_findings_own(repo: Path) -> None:
     assert result.hint.startswith("goldenpath update")
     assert CheckResult(BRONZE, failed("x")).hint == "create the marker"
     assert ReadinessReport(path="p").section_minimum == 100.0
+
+
+HAND_WRITTEN = {
+    "app/main.py": """
+        from fastapi import FastAPI
+        from pydantic import BaseModel, Field
+
+        app = FastAPI()
+
+        class Request(BaseModel):
+            amount: float = Field(ge=0)
+
+        @app.post("/predict")
+        def predict(body: Request) -> dict[str, float]:
+            return {"score": body.amount / 100}
+        """,
+    "requirements.txt": "fastapi\nuvicorn\n",
+    "Dockerfile": """
+        FROM python:3.11-slim
+        COPY . /app
+        RUN pip install -r /app/requirements.txt
+        CMD ["uvicorn", "app.main:app"]
+        """,
+    "README.md": "# scorer\n",
+}
+
+
+def test_a_hand_written_fastapi_repository_gets_a_low_level_with_hints(tmp_path: Path) -> None:
+    root = tmp_path / "scorer"
+    write_files(root, HAND_WRITTEN)
+    git_init(root)
+    report = assess(root)
+    assert report.error is None
+    assert report.template is None
+    assert report.level is Level.NONE
+    states = {r.check.id: r.finding.state for r in report.results}
+    assert states["catalog-current"] is State.NOT_APPLICABLE
+    assert states["input-schema-validation"] is State.PASS  # pydantic constraints count
+    for check_id in ("ci-tests", "container-non-root", "codeowners", "alerts-defined"):
+        assert states[check_id] is State.FAIL, check_id
+    for result in report.failing():
+        assert result.hint, result.check.id
+    assert report.section_minimum == 0.0
+    done = _cli("readiness", str(root))
+    assert done.returncode == EXIT_ATTENTION
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "fix:" in done.stdout
