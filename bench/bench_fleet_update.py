@@ -116,6 +116,7 @@ def builtin_renders(root: Path, env: dict[str, str]) -> tuple[list[Path], str]:
     versions = sorted(tags, key=lambda v: tuple(int(p) for p in v.split(".")))
     older, latest = versions[-2], versions[-1]
     renders = []
+    (root / "renders").mkdir(parents=True, exist_ok=True)
     for template in BUILTIN_TEMPLATES:
         dest = root / "renders" / f"{template}-{older}"
         if not dest.exists():
