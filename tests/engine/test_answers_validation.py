@@ -155,6 +155,11 @@ def test_control_characters_inside_a_yaml_answer_are_refused() -> None:
     assert "control characters" in found["features"]
 
 
+def test_a_yaml_answer_that_refers_to_itself_is_refused_not_a_crash() -> None:
+    found = problems("realtime-inference", {"model_source": "mlflow", "features": "&x [*x]"})
+    assert "refer to itself" in found["features"]
+
+
 # ------------------------------------------------------------------------ finite floats
 
 

@@ -95,18 +95,24 @@ def _as_text(question: Question, value: Any) -> str:
 _BREAKING = {"Cc", "Zl", "Zp"}
 
 
-def control_characters(value: Any) -> str:
-    """Why ``value`` (or a string inside it) is refused for control characters, else ""."""
+def control_characters(value: Any, _open: frozenset[int] = frozenset()) -> str:
+    """Why ``value`` (or a string inside it) is refused for control characters, else "".
+
+    A YAML answer can refer to itself through an alias (``&x [*x]``); such a value has no
+    finite rendering, so it is refused here instead of recursing forever.
+    """
     if isinstance(value, str):
         found = sorted({c for c in value if unicodedata.category(c) in _BREAKING})
         if found:
             shown = ", ".join(repr(c) for c in found)
             return f"must not contain control characters such as tabs or line breaks ({shown})"
         return ""
-    if isinstance(value, dict):
-        value = [*value.keys(), *value.values()]
-    if isinstance(value, list | tuple):
-        return next((p for p in map(control_characters, value) if p), "")
+    if isinstance(value, dict | list | tuple):
+        if id(value) in _open:
+            return "must not refer to itself (a recursive YAML alias)"
+        inner = _open | {id(value)}
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        return next((p for p in (control_characters(i, inner) for i in items) if p), "")
     return ""
 
 
