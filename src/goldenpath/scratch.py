@@ -5,6 +5,11 @@ removes it in a ``finally``; a process killed with SIGKILL cannot, so each new f
 sweeps the folders whose pid is no longer alive. Libraries that make their own temporary
 folders (copier renders the old and new versions into them) are pointed at one of ours for
 the duration of a call, so their leftovers are swept too.
+
+A pid alone cannot prove a folder is abandoned: processes in another PID namespace (a
+container sharing the host's /tmp, a CI runner's job) have pids this process cannot see.
+So each folder also holds an advisory lock on ``.lock`` inside it for its whole life; a
+sweep removes a folder only when its pid looks dead AND it can take that lock itself.
 """
 
 from __future__ import annotations
@@ -13,11 +18,21 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: the pid test alone decides
+    fcntl = None  # type: ignore[assignment]
+
 PREFIX = "goldenpath-"
+LOCK_NAME = ".lock"
+# A folder without its lock file yet is just being created by someone: leave it alone for
+# this long before judging it by its pid alone.
+_GRACE_SECONDS = 60.0
 _OWNED = re.compile(rf"^{PREFIX}(?P<pid>\d+)-[A-Za-z0-9_]+$")
 # `new` renders beside DEST (same file system, so the final move is one rename) into
 # `.goldenpath-<pid>-<dest name>-<random>`: hidden, and swept the same way.
@@ -52,14 +67,50 @@ def owned(base: Path | None = None, pattern: re.Pattern[str] = _OWNED) -> list[P
     return [base / name for name in sorted(names) if pattern.match(name)]
 
 
+def _hold_lock(path: Path) -> int | None:
+    """Open ``path/.lock`` and take its lock without waiting; the fd, or None when another
+    process holds it (the folder is in use). The caller closes the fd."""
+    if fcntl is None:
+        return os.open(os.devnull, os.O_RDONLY)
+    fd = os.open(path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _abandoned(path: Path) -> int | None:
+    """The held lock fd when ``path`` is abandoned (its owner cannot be holding it)."""
+    if fcntl is not None and not (path / LOCK_NAME).exists():
+        try:
+            young = time.time() - path.stat().st_mtime < _GRACE_SECONDS
+        except OSError:
+            return None
+        if young:
+            return None
+    try:
+        return _hold_lock(path)
+    except OSError:
+        return None
+
+
 def sweep(base: Path | None = None, pattern: re.Pattern[str] = _OWNED) -> list[Path]:
     """Remove the folders of goldenpath processes that died without cleaning up."""
     removed: list[Path] = []
     for path in owned(base, pattern):
         match = pattern.match(path.name)
-        if match and not pid_alive(int(match["pid"])):
+        if not match or pid_alive(int(match["pid"])):
+            continue
+        fd = _abandoned(path) if pattern is _OWNED else os.open(os.devnull, os.O_RDONLY)
+        if fd is None:
+            continue  # its owner holds the lock: alive where we cannot see its pid
+        try:
             shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+        finally:
+            os.close(fd)
+        removed.append(path)
     return removed
 
 
@@ -80,10 +131,13 @@ def folder() -> Iterator[Path]:
     base = base_dir()
     sweep(base)
     path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=base))
+    fd = _hold_lock(path)
     try:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+        if fd is not None:
+            os.close(fd)
 
 
 @contextmanager

@@ -583,6 +583,7 @@ def test_the_next_run_sweeps_folders_of_dead_processes_only(
     dead.wait()  # reaped: its pid names no process now
     stale = tmp / f"goldenpath-{dead.pid}-abc123"
     (stale / "copier._main.old_copy.x").mkdir(parents=True)
+    _age(stale)  # left by an earlier goldenpath without a lock file: judged by age and pid
     alive = tmp / f"goldenpath-{os.getppid()}-def456"  # a live process's folder stays
     alive.mkdir()
     foreign = tmp / "goldenpath-notes"  # not one of goldenpath's: never touched
@@ -592,6 +593,33 @@ def test_the_next_run_sweeps_folders_of_dead_processes_only(
 
     assert code == 0, output  # already current: the sweep runs first all the same
     assert leftovers(tmp) == sorted([alive.name, foreign.name])
+
+
+def _age(path: Path, seconds: float = 3600) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_a_folder_in_use_by_a_process_whose_pid_we_cannot_see_is_never_swept(
+    tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another PID namespace (a container sharing /tmp) looks like a dead pid: the lock
+    its owner holds on the folder is what keeps a sweep away from it."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with monkeypatch.context() as patched:
+        patched.setattr(scratch.os, "getpid", lambda: dead.pid)
+        with scratch.folder() as theirs:
+            patched.undo()
+            (theirs / "work.txt").write_text("in progress")
+            _age(theirs)
+            assert scratch.sweep(tmp) == []
+            assert (theirs / "work.txt").exists()
+        assert not theirs.exists()
+    abandoned = tmp / f"goldenpath-{dead.pid}-zzz999"  # its owner died: the lock is free
+    abandoned.mkdir()
+    (abandoned / scratch.LOCK_NAME).touch()
+    assert scratch.sweep(tmp) == [abandoned]
 
 
 def _judge(repo: Path, setup: KillSetup, cli: CliRunner, resume: bool, context: str) -> str:
