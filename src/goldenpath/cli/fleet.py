@@ -104,8 +104,8 @@ def _print_status(result: FleetStatus, fail_on: FailOn) -> None:
     table.add_column("notes", min_width=24)  # "4 behind; MAJOR; action needed: 2.0.0"
     table.add_column("tier", no_wrap=True)
     if result.readiness:
-        table.add_column("readiness")
-    table.add_column("update branch")
+        table.add_column("readiness", min_width=20)  # "bronze < silver (slo-defined, ...)"
+    table.add_column("update branch", min_width=14)
     for repo in result.repositories:
         if repo.outcome in ("skipped", "error"):
             text = f"skipped: {repo.entry.skip}" if repo.entry.skip else "error"
