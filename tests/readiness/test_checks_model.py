@@ -352,6 +352,46 @@ def test_loose_requirements_fail(make_repo: MakeRepo) -> None:
     assert (finding.evidence[0].path, finding.evidence[0].line) == ("requirements.txt", 2)
 
 
+CONSTRAINTS = "# pins\nfastapi==0.115.0\nscikit-learn==1.5.2\nstarlette==0.41.0\n"
+
+
+@pytest.mark.parametrize(
+    ("installer", "text", "line"),
+    [
+        ("Dockerfile", "FROM python:3.11\nCOPY . .\nRUN pip install -c constraints.txt .\n", 3),
+        (
+            ".github/workflows/ci.yml",
+            "jobs:\n  t:\n    steps:\n      - run: pip install --constraint=./constraints.txt .\n",
+            4,
+        ),
+        (".gitlab-ci.yml", "test:\n  variables:\n    PIP_CONSTRAINT: constraints.txt\n", 3),
+    ],
+)
+def test_pinned_constraints_pass_when_an_install_applies_them(
+    make_repo: MakeRepo, installer: str, text: str, line: int
+) -> None:
+    files = {"pyproject.toml": PYPROJECT, "constraints.txt": CONSTRAINTS, installer: text}
+    finding = run_check(ReproducibleDependencies, make_repo(files))
+    assert finding.state is State.PASS
+    assert (finding.evidence[0].path, finding.evidence[0].line) == ("constraints.txt", 2)
+    assert (finding.evidence[1].path, finding.evidence[1].line) == (installer, line)
+
+
+def test_pinned_constraints_that_no_install_applies_fail(make_repo: MakeRepo) -> None:
+    files = {
+        "pyproject.toml": PYPROJECT,
+        "constraints.txt": CONSTRAINTS,
+        "Dockerfile": "FROM python:3.11\nRUN pip install .\n",
+        "Makefile": "setup:\n\tpip install -c other-constraints.txt .\n",
+    }
+    finding = run_check(ReproducibleDependencies, make_repo(files))
+    assert finding.state is State.FAIL
+    assert (finding.evidence[0].path, finding.evidence[0].line) == ("constraints.txt", 2)
+    assert "no install applies it" in finding.evidence[0].text
+    assert finding.hint is not None
+    assert "pip install -c constraints.txt" in finding.hint
+
+
 def test_other_ecosystems_and_nothing(make_repo: MakeRepo) -> None:
     node = run_check(ReproducibleDependencies, make_repo({"package.json": "{}"}))
     assert node.state is State.FAIL

@@ -19,6 +19,7 @@ from goldenpath.readiness.model import (
     Finding,
     Level,
     Section,
+    State,
     failed,
     not_applicable,
     passed,
@@ -436,6 +437,25 @@ _OTHER_ECOSYSTEMS = {
     "Cargo.toml": ("Cargo.lock",),
 }
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+# Files whose commands install the project: where a constraints file has to be applied.
+_INSTALLERS = (
+    "Dockerfile",
+    "*/Dockerfile",
+    "Dockerfile.*",
+    "*.Dockerfile",
+    "Containerfile",
+    "Makefile",
+    "*/Makefile",
+    "justfile",
+    "tox.ini",
+    "noxfile.py",
+    "*.sh",
+    "scripts/*",
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    ".gitlab-ci.yml",
+    ".gitlab/ci/*.yml",
+)
 _EXACT = re.compile(r"===?\s*[\w.+!-]+(?![\w.*])|@\s*\S+#sha256=|--hash=")
 
 
@@ -466,6 +486,17 @@ def _requirement_lines(repo: Repo, path: str) -> list[_Requirement]:
                 _Requirement(_normal(name.group(1)), text, number, bool(_EXACT.search(text)))
             )
     return found
+
+
+def _constraint_users(repo: Repo, path: str) -> list[Evidence]:
+    """Install commands that apply the constraints file ``path`` (pip's or uv's ``-c`` /
+    ``--constraint``, or ``PIP_CONSTRAINT``). A constraints file pins nothing by itself:
+    it only counts when the installs that build the project use it."""
+    name = re.escape(path)
+    pattern = re.compile(
+        rf"(?:\s-c\s*|--constraint(?:=|\s+)|PIP_CONSTRAINT\s*[=:]\s*)[\"']?(?:\S*/)?{name}(?![\w.-])"
+    )
+    return repo.grep(pattern, *_INSTALLERS)
 
 
 def _pyproject_dependencies(repo: Repo) -> list[_Requirement] | None:
@@ -520,6 +551,35 @@ def _judge_lock(repo: Repo, lock: str, runtime: set[str]) -> Finding:
             Evidence(f"not in the lock: {', '.join(missing[:5])}", lock),
         )
     return passed("dependencies are locked", Evidence("lock file", lock))
+
+
+def _judge_requirements(
+    repo: Repo, requirements: list[str], runtime: set[str]
+) -> tuple[Finding | None, list[Evidence], list[Evidence]]:
+    """A passing finding when a requirements file pins every runtime dependency (a
+    constraints file only when an install applies it), else the loose requirements of
+    runtime files and the fully pinned constraints files nothing installs with."""
+    loose: list[Evidence] = []
+    unused: list[Evidence] = []
+    for path in requirements:
+        items = _requirement_lines(repo, path)
+        unpinned = [r for r in items if not r.exact]
+        if items and not unpinned and not runtime - {r.name for r in items}:
+            first = Evidence("every requirement pinned", path, items[0].line)
+            if not path.startswith("constraints"):
+                return passed("dependencies are pinned", first), [], []
+            users = _constraint_users(repo, path)
+            if users:
+                found = passed("pinned by constraints the installs apply", first, *users[:2])
+                return found, [], []
+            text = (
+                f"every requirement pinned, but no install applies it (looked for -c {path} "
+                "or PIP_CONSTRAINT in the Dockerfile, CI, Makefile and scripts)"
+            )
+            unused.append(Evidence(text, path, items[0].line))
+        elif not re.search(r"dev|test|doc|lint", path):
+            loose += [Evidence(f"range, not a pin: {r.text}", path, r.line) for r in unpinned]
+    return None, loose, unused
 
 
 def _judge_declared(repo: Repo, declared: list[_Requirement], loose: list[Evidence]) -> Finding:
@@ -581,16 +641,17 @@ class ReproducibleDependencies(Check):
         runtime = {r.name for r in declared or []}
         if locks:
             return _judge_lock(repo, locks[0], runtime)
-        loose: list[Evidence] = []
-        for path in requirements:
-            items = _requirement_lines(repo, path)
-            unpinned = [r for r in items if not r.exact]
-            if items and not unpinned and not runtime - {r.name for r in items}:
-                first = Evidence("every requirement pinned", path, items[0].line)
-                return passed("dependencies are pinned", first)
-            if not re.search(r"dev|test|doc|lint", path):
-                loose += [Evidence(f"range, not a pin: {r.text}", path, r.line) for r in unpinned]
-        return _judge_declared(repo, declared or [], loose)
+        pinned, loose, unused = _judge_requirements(repo, requirements, runtime)
+        if pinned:
+            return pinned
+        finding = _judge_declared(repo, declared or [], loose)
+        if unused and finding.state is not State.PASS:
+            return failed(
+                "the constraints file pins every dependency, but no install command applies it",
+                *unused,
+                hint=f"apply it where the project is installed: `pip install -c {unused[0].path}`",
+            )
+        return finding
 
     def _other_ecosystems(self, repo: Repo) -> Finding:
         for manifest, locks in _OTHER_ECOSYSTEMS.items():
