@@ -25,6 +25,7 @@ COMMON_PATHS = [
     "CODEOWNERS",
     "catalog-info.yaml",
     ".copier-answers.yml",
+    "constraints.txt",
 ]
 
 
