@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from goldenpath.services import catalogs
 
-from .catalog_factory import git_catalog, tag_next, write
+from .catalog_factory import git_catalog, make_catalog_tree, tag_next, write
 from .conftest import invoke
 
 
@@ -110,3 +110,34 @@ def test_templates_lists_the_available_versions(
     code, output = invoke(cli, "templates")
     assert code == 0, output
     assert "Versions: 1.1.0, 1.0.0" in output
+
+
+def test_templates_json_lists_the_versions_latest_first(
+    packaged: dict[str, Path], cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalogs, "packaged_bundle", lambda: packaged["new"])
+    code, output = invoke(cli, "templates", "--json")
+    assert code == 0, output
+    result = json.loads(output)
+    assert (result["version"], result["versions"]) == ("1.1.0", ["1.1.0", "1.0.0"])
+
+
+def test_templates_of_an_organisation_catalog_list_its_tags(tmp_path: Path, cli: CliRunner) -> None:
+    catalog = git_catalog(tmp_path / "catalog")
+    tag_next(catalog, "1.0.1", "patch")
+    tag_next(catalog, "2.0.0", "major")
+    code, output = invoke(cli, "templates", "--catalog", str(catalog))
+    assert code == 0, output
+    assert f"Catalog {catalog}, version 2.0.0" in output
+    assert "Versions: 2.0.0, 1.0.1, 1.0.0" in output
+
+
+def test_templates_of_an_unversioned_folder_say_so(tmp_path: Path, cli: CliRunner) -> None:
+    folder = make_catalog_tree(tmp_path / "folder")
+    code, output = invoke(cli, "templates", "--catalog", str(folder))
+    assert code == 0, output
+    assert "unversioned: it renders, but what it renders cannot be updated" in output
+    assert "Versions:" not in output
+    assert "svc" in output
+    result = json.loads(invoke(cli, "templates", "--catalog", str(folder), "--json")[1])
+    assert (result["version"], result["versions"]) == (None, [])

@@ -212,7 +212,7 @@ def test_an_older_goldenpath_keeps_the_newer_catalog(
     use_package(monkeypatch, packaged["old"])  # then the older one runs on the same machine
     code, output = invoke(cli, "templates", "--json")
     assert code == 0
-    assert json.loads(output)["versions"] == ["1.0.0", "1.1.0"]
+    assert json.loads(output)["versions"] == ["1.1.0", "1.0.0"]
     repo = tmp_path / "svc"
     assert invoke(cli, "new", "svc", str(repo), "--defaults")[0] == 0
     assert "_commit: v1.1.0" in (repo / ".copier-answers.yml").read_text()

@@ -13,6 +13,7 @@ import yaml
 from rich.table import Table
 
 from goldenpath import __version__
+from goldenpath.cli import completion
 from goldenpath.cli.common import (
     JsonOpt,
     TrustOpt,
@@ -130,7 +131,10 @@ def _confirm_summary(asker: TerminalAsker) -> Callable[[list[tuple[str, str]]], 
 @app.command()
 def new(
     template: Annotated[
-        str | None, typer.Argument(help="Template name (asked when omitted).")
+        str | None,
+        typer.Argument(
+            help="Template name (asked when omitted).", autocompletion=completion.template_names
+        ),
     ] = None,
     dest: Annotated[
         Path | None, typer.Argument(help="New folder (default: ./<project_name>).")
@@ -145,7 +149,12 @@ def new(
         Path | None, typer.Option("--data-file", help="YAML file of answers.")
     ] = None,
     version: Annotated[
-        str | None, typer.Option("--version", help="Catalog version X.Y.Z (default: latest).")
+        str | None,
+        typer.Option(
+            "--version",
+            help="Catalog version X.Y.Z (default: latest).",
+            autocompletion=completion.new_versions,
+        ),
     ] = None,
     catalog: Annotated[
         str | None, typer.Option("--catalog", help="Catalog git URL, path or bundle.")
@@ -246,7 +255,12 @@ def _print_abort(result: update_service.UpdateResult) -> None:
 def update(
     path: Annotated[Path, typer.Argument(help="Repository to update.")] = Path(),
     to: Annotated[
-        str | None, typer.Option("--to", help="Target version X.Y.Z (default: latest).")
+        str | None,
+        typer.Option(
+            "--to",
+            help="Target version X.Y.Z (default: latest).",
+            autocompletion=completion.update_versions,
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the diff; change nothing.")
@@ -330,7 +344,12 @@ def update(
 def check(
     path: Annotated[Path, typer.Argument(help="Repository to check.")] = Path(),
     fail_on: Annotated[
-        str, typer.Option("--fail-on", help="Smallest gap that fails: major, minor or patch.")
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Smallest gap that fails: major, minor or patch.",
+            autocompletion=completion.gaps,
+        ),
     ] = "patch",
     as_json: JsonOpt = False,
 ) -> None:
@@ -374,7 +393,7 @@ def templates(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List the catalog's templates and its version."""
+    """List the catalog's templates and its released versions (latest first)."""
 
     @_json_errors(as_json)
     def action() -> int:
@@ -382,11 +401,15 @@ def templates(
         if as_json:
             out.print_json(json.dumps(result.to_dict()))
             return EXIT_OK
-        out.print(
-            f"Catalog {result.catalog}, version {result.version or 'unversioned'}", markup=False
-        )
-        if result.versions:
-            out.print("Versions: " + ", ".join(reversed(result.versions)), markup=False)
+        if result.version:
+            out.print(f"Catalog {result.catalog}, version {result.version}", markup=False)
+            out.print("Versions: " + ", ".join(result.versions), markup=False)
+        else:
+            out.print(
+                f"Catalog {result.catalog}, unversioned: it renders, but what it renders "
+                "cannot be updated",
+                markup=False,
+            )
         for info in result.templates:
             out.print(f"  {info.name:<20} {info.description}", markup=False)
         return EXIT_OK

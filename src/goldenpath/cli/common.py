@@ -15,7 +15,7 @@ from rich.console import Console
 from goldenpath.errors import AnswersError, GoldenpathError, as_goldenpath_error
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (see cli/completion.py)
     no_args_is_help=True,
     rich_markup_mode=None,
     help="Render complete ML repositories from a versioned catalog and keep them up to date.",

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from goldenpath.cli import completion
 from goldenpath.cli.common import JsonOpt, app, fail, json_errors, out, run
 from goldenpath.errors import UsageError
 from goldenpath.readiness import docs, registry
@@ -92,11 +93,16 @@ def readiness(
         typer.Option(
             "--fail-under",
             help="Level that must be reached (bronze, silver, gold); default: the tier's.",
+            autocompletion=completion.levels,
         ),
     ] = None,
     only: Annotated[
         list[str] | None,
-        typer.Option("--check", help="Run only this check (and those it requires); repeatable."),
+        typer.Option(
+            "--check",
+            help="Run only this check (and those it requires); repeatable.",
+            autocompletion=completion.check_ids,
+        ),
     ] = None,
     tier: Annotated[
         int | None, typer.Option("--tier", help="Score as this tier (1-3), whatever the repo says.")

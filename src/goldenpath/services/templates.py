@@ -1,4 +1,5 @@
-"""``goldenpath templates``: what a catalog offers, at its latest version."""
+"""``goldenpath templates``: what a catalog offers, at its latest version, and which
+versions it has released (newest first: the order people pick a ``--version`` from)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ class TemplateInfo:
 
 @dataclass
 class TemplatesResult:
-    """The catalog, its version and its templates."""
+    """The catalog, its latest version, every released version and the templates."""
 
     catalog: str
     version: str | None
-    versions: list[str] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)  # newest first; [] when unversioned
     templates: list[TemplateInfo] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def list_templates(catalog_option: str | None, settings: Settings) -> TemplatesR
     known = catalogs.versions(catalog)
     version = known[-1] if known else None
     result = TemplatesResult(
-        catalog.label, str(version) if version else None, [str(v) for v in known]
+        catalog.label, str(version) if version else None, [str(v) for v in reversed(known)]
     )
     with catalogs.open_version(catalog, version) as view:
         for label, name in answers.template_choices(view.config):
