@@ -22,9 +22,7 @@ from template_harness.tools import recorded_answers
 pytestmark = pytest.mark.slow
 
 
-def test_catalog_info_names_the_template_and_no_invented_version(
-    case: Case, project: Path
-) -> None:
+def test_catalog_info_names_the_template_and_no_invented_version(case: Case, project: Path) -> None:
     text = (project / "catalog-info.yaml").read_text(encoding="utf-8")
     annotations = yaml.safe_load(text)["metadata"]["annotations"]
     assert annotations["goldenpath.dev/template"] == case.template
