@@ -103,7 +103,12 @@ def _alert_files(root: Path) -> list[Path]:
 def _remove_runbook_anchor(root: Path) -> str:
     """Rename the runbook heading the first alert links to; return the alert's name."""
     rules = yaml.safe_load(_alert_files(root)[0].read_text(encoding="utf-8"))
-    rule = rules["groups"][0]["rules"][0]
+    rule = next(
+        rule
+        for group in rules["groups"]
+        for rule in group["rules"]
+        if "runbook_url" in rule.get("annotations", {})
+    )
     anchor = str(rule["annotations"]["runbook_url"]).rsplit("#", 1)[1]
     runbook = root / "docs" / "runbook.md"
     lines = runbook.read_text(encoding="utf-8").splitlines(keepends=True)
