@@ -146,9 +146,12 @@ def test_update_branches_as_git_knows_them(by_file: FleetStatus) -> None:
             "remote": True,
             "merged": False,
             "state": "pushed",
+            "request": None,  # no forge is asked without forge_prs
         }
     ]
     assert stale.projects[0].update_branches == stale.update_branches
+    assert stale.forge is None
+    assert by_file.forge_prs is False
     others = [r for r in by_file.repositories if r.entry.name != "svc-stale-branch"]
     assert all(not r.update_branches for r in others)
 

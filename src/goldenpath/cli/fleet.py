@@ -14,12 +14,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from goldenpath.adapters import forge
 from goldenpath.cli.common import JsonOpt, app, err, json_errors, out, run
 from goldenpath.errors import UsageError
 from goldenpath.fleet import inventory, kpis, report
 from goldenpath.fleet import status as fleet_status
 from goldenpath.fleet.inventory import RepoEntry
 from goldenpath.fleet.status import FailOn, FleetStatus, ProjectStatus
+from goldenpath.fleet.update import ForgeOptions
 from goldenpath.versions import Gap
 
 fleet_app = typer.Typer(
@@ -47,6 +49,14 @@ fetched on later runs; local clones are only read, never fetched.
 
 Every .copier-answers*.yml is a project (a monorepo has several); a repository without one is
 listed as not from the catalog and lowers the adoption rate.
+
+--forge-prs also asks each repository's forge (GitHub or GitLab, told from the remote's
+host, or --forge and --forge-url as for `fleet update`) for its open pull/merge requests
+from goldenpath/update-to-* branches: one list call per repository, token from
+$GITHUB_TOKEN / $GITLAB_TOKEN (or --token-env). Each update branch then shows its request's
+number, state (open or draft) and the needs-resolution label. Repositories whose remote is
+a local path are not looked up; a forge that cannot be asked is a note on the repository's
+rows and counts as needing attention. Without --forge-prs no forge is asked.
 
 --fail-on (repeatable) decides what else makes the run exit 3: major, minor or patch: a
 project behind its catalog's latest version by at least that much (the smallest given
@@ -77,6 +87,8 @@ def _notes(project: ProjectStatus) -> str:
         notes.append("MAJOR")
     if project.action_needed:
         notes.append("action needed: " + ", ".join(project.action_needed))
+    if project.forge_error is not None:
+        notes.append(f"pull requests not listed: {project.forge_error.message}")
     return "; ".join(notes)
 
 
@@ -94,7 +106,15 @@ def _readiness_text(project: ProjectStatus) -> str:
 
 
 def _branch_text(project: ProjectStatus) -> str:
-    return ", ".join(f"{b.name} ({b.state})" for b in project.update_branches if not b.merged)
+    """``goldenpath/update-to-v2.1.1 (pushed, #12 draft, needs-resolution)``; merged
+    branches are history unless a request is still open for them."""
+    return ", ".join(
+        f"{b.name} ({b.state}, {fleet_status.request_text(b.request)})"
+        if b.request is not None
+        else f"{b.name} ({b.state})"
+        for b in project.update_branches
+        if not b.merged or b.request is not None
+    )
 
 
 def _print_status(result: FleetStatus, fail_on: FailOn) -> None:
@@ -105,7 +125,8 @@ def _print_status(result: FleetStatus, fail_on: FailOn) -> None:
     table.add_column("tier", no_wrap=True)
     if result.readiness:
         table.add_column("readiness", min_width=20)  # "bronze < silver (slo-defined, ...)"
-    table.add_column("update branch", min_width=14)
+    # folded, not cut: a branch name and "needs-resolution" must stay whole at any width
+    table.add_column("update branch", min_width=14, overflow="fold")
     for repo in result.repositories:
         if repo.outcome in ("skipped", "error"):
             text = f"skipped: {repo.entry.skip}" if repo.entry.skip else "error"
@@ -202,6 +223,33 @@ def _entries(fleet_file: Path | None, discover: Path | None) -> list[RepoEntry]:
     raise UsageError("give --fleet FILE or --discover DIR", hint=hint)
 
 
+def _forge_options(
+    forge_prs: bool, kind: str | None, api_url: str | None, token_env: str | None
+) -> ForgeOptions | None:
+    """The forge to ask with --forge-prs (None without it; its options alone are a mistake:
+    they would silently do nothing)."""
+    if not forge_prs:
+        given = [
+            name
+            for name, value in (
+                ("--forge", kind),
+                ("--forge-url", api_url),
+                ("--token-env", token_env),
+            )
+            if value is not None
+        ]
+        if given:
+            verb = "applies" if len(given) == 1 else "apply"
+            raise UsageError(f"{', '.join(given)} only {verb} with --forge-prs")
+        return None
+    chosen: forge.Kind | None = None
+    if kind is not None:
+        chosen = next((k for k in forge.KINDS if k == kind.strip().lower()), None)
+        if chosen is None:
+            raise UsageError(f"--forge must be github or gitlab, not {kind!r}")
+    return ForgeOptions(kind=chosen, api_url=api_url, token_env=token_env)
+
+
 @fleet_app.command("status", help=_STATUS_HELP)
 def status(
     fleet_file: Annotated[
@@ -231,6 +279,25 @@ def status(
             "--jobs", min=1, help="Repositories read at once (default: 2 per core, at most 8)."
         ),
     ] = None,
+    forge_prs: Annotated[
+        bool,
+        typer.Option(
+            "--forge-prs",
+            help="Also list the open pull/merge requests of the update branches "
+            "(GitHub/GitLab API, one call per repository).",
+        ),
+    ] = False,
+    forge_kind: Annotated[
+        str | None,
+        typer.Option("--forge", help="github or gitlab (default: from the remote's host)."),
+    ] = None,
+    forge_url: Annotated[
+        str | None,
+        typer.Option("--forge-url", help="API base URL (GitHub Enterprise, self-hosted GitLab)."),
+    ] = None,
+    token_env: Annotated[
+        str | None, typer.Option("--token-env", help="Environment variable holding the API token.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     @json_errors(as_json)
@@ -239,10 +306,17 @@ def status(
             policy = FailOn.parse(fail_on or [])
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        requests = _forge_options(forge_prs, forge_kind, forge_url, token_env)
+        if requests is not None:
+            fleet_status.check_forge_token(requests)  # before the fleet file is even read
         entries = _entries(fleet_file, discover)
         with _progress(len(entries)) as advance:
             result = fleet_status.status(
-                entries, readiness=readiness or policy.readiness, jobs=jobs, progress=advance
+                entries,
+                readiness=readiness or policy.readiness,
+                jobs=jobs,
+                progress=advance,
+                forge_prs=requests,
             )
         if html is not None:
             report.write(html, result, policy)

@@ -4,7 +4,8 @@ For each generated project (every ``.copier-answers*.yml`` of every repository) 
 the template, the catalog source, the current and latest version, how many releases lie in
 between and whether one of them is a major version or carries an "Action needed" note for
 the project's template, the project's tier, its readiness (optional: ``readiness=True``)
-and any update branch (``goldenpath/update-to-vX.Y.Z``) the repository holds. A repository
+and any update branch (``goldenpath/update-to-vX.Y.Z``) the repository holds, with its open
+pull/merge request when asked (optional: ``forge_prs=``). A repository
 with no answers file is one row of its own, "not from the catalog": it is part of the
 organisation and lowers the adoption rate.
 
@@ -20,6 +21,10 @@ Guarantees and why:
   per repository: a fleet shares a handful of catalogs, and ``git ls-remote`` per
   repository would dominate the run. Repositories are read in a thread pool (the work is
   mostly ``git`` subprocesses).
+- The forge is asked only on request (``forge_prs``), and then once per repository (one
+  list of its open requests, whatever the number of projects and branches): a status run
+  must not spend an API rate limit, or need a token or the network, unless asked to. A
+  forge that cannot be asked is a note on the repository's rows, never a failed run.
 """
 
 from __future__ import annotations
@@ -28,19 +33,20 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from goldenpath import changelog
-from goldenpath.adapters import git_adapter
+from goldenpath.adapters import forge, git_adapter, git_branches
 from goldenpath.errors import (
     EXIT_ATTENTION,
     EXIT_OK,
     GoldenpathError,
     RepositoryError,
+    UsageError,
     as_goldenpath_error,
 )
 from goldenpath.fleet import cache, inventory
@@ -53,7 +59,11 @@ from goldenpath.readiness.model import Check, ReadinessReport, State
 from goldenpath.services import catalogs, update_journal
 from goldenpath.versions import Gap, Version
 
+if TYPE_CHECKING:  # the update service's options; importing it at run time loads copier
+    from goldenpath.fleet.update import ForgeOptions
+
 UPDATE_BRANCH_PREFIX = "goldenpath/update-to-"
+NEEDS_RESOLUTION = "needs-resolution"  # the label `fleet update` puts on a conflicted request
 DRIFT_CHECK = "drift-monitor"
 _ACTION_NEEDED = re.compile(r"action needed", re.IGNORECASE)
 _TIER_FILES = (".goldenpath.toml", "pyproject.toml", "catalog-info.yaml")
@@ -62,15 +72,43 @@ _TIER_FILES = (".goldenpath.toml", "pyproject.toml", "catalog-info.yaml")
 # --- results ------------------------------------------------------------------------------
 
 
+def request_state(request: forge.ChangeRequest) -> str:
+    """``draft`` or ``open``: whether the request is ready for review."""
+    return "draft" if request.draft else "open"
+
+
+def request_text(request: forge.ChangeRequest) -> str:
+    """``#12 draft, needs-resolution``: the request as one short phrase."""
+    text = f"#{request.number} {request_state(request)}"
+    return f"{text}, {NEEDS_RESOLUTION}" if NEEDS_RESOLUTION in request.labels else text
+
+
+def _request_dict(request: forge.ChangeRequest | None) -> dict[str, Any] | None:
+    if request is None:
+        return None
+    return {
+        "number": request.number,
+        "url": request.url,
+        "state": request_state(request),
+        "needs_resolution": NEEDS_RESOLUTION in request.labels,
+        "labels": list(request.labels),
+        "title": request.title,
+    }
+
+
 @dataclass(frozen=True)
 class UpdateBranch:
-    """An update branch found in a repository (no forge is asked: what git knows)."""
+    """An update branch found in a repository: what git knows, and its open pull/merge
+    request when the forge was asked."""
 
     name: str  # goldenpath/update-to-vX.Y.Z
     target: str | None  # the version it updates to, when the name carries one
     local: bool  # a branch of the user's clone (never for cached clones of URL entries)
-    remote: bool  # a branch of a remote, as of the clone's last fetch
+    # a branch of a remote, as of the clone's last fetch, or the head of an open request
+    # (the forge knows it even when the clone was not fetched since it was pushed)
+    remote: bool
     merged: bool  # its head is part of the default branch already
+    request: forge.ChangeRequest | None = None  # its open request (only with forge_prs)
 
     @property
     def state(self) -> str:
@@ -88,6 +126,26 @@ class UpdateBranch:
             "remote": self.remote,
             "merged": self.merged,
             "state": self.state,
+            "request": _request_dict(self.request),
+        }
+
+
+@dataclass(frozen=True)
+class ForgeLookup:
+    """What the forge said about one repository's update requests (``forge_prs``)."""
+
+    kind: forge.Kind | None  # None when the remote's host is neither known nor given
+    project: str  # the repository's path on the forge (owner/name, GitLab group/name)
+    requests: tuple[forge.ChangeRequest, ...] = ()  # open, head goldenpath/update-to-*
+    error: GoldenpathError | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the requests themselves are on their branches)."""
+        return {
+            "kind": self.kind,
+            "project": self.project,
+            "open_requests": len(self.requests),
+            "error": self.error.to_dict() if self.error else None,
         }
 
 
@@ -114,6 +172,8 @@ class ProjectStatus:
     readiness: ReadinessReport | None = None
     update_branches: list[UpdateBranch] = field(default_factory=list)
     error: GoldenpathError | None = None
+    # the repository's forge could not be asked for its requests: a note, the rest stands
+    forge_error: GoldenpathError | None = None
 
     @property
     def current(self) -> str | None:
@@ -172,6 +232,7 @@ class ProjectStatus:
             "readiness": _readiness_dict(self.readiness),
             "update_branches": [b.to_dict() for b in self.update_branches],
             "error": self.error.to_dict() if self.error else None,
+            "forge_error": self.forge_error.to_dict() if self.forge_error else None,
         }
 
 
@@ -210,6 +271,7 @@ class RepoStatus:
     projects: list[ProjectStatus] = field(default_factory=list)
     update_branches: list[UpdateBranch] = field(default_factory=list)
     error: GoldenpathError | None = None
+    forge: ForgeLookup | None = None  # None unless asked, or when no forge hosts its remote
 
     @property
     def outcome(self) -> str:
@@ -231,6 +293,7 @@ class RepoStatus:
             "projects": [p.to_dict() for p in self.projects],
             "update_branches": [b.to_dict() for b in self.update_branches],
             "error": self.error.to_dict() if self.error else None,
+            "forge": self.forge.to_dict() if self.forge else None,
         }
 
 
@@ -310,6 +373,7 @@ class FleetStatus:
     repositories: list[RepoStatus]
     catalogs: list[CatalogInfo]
     readiness: bool  # whether readiness was assessed
+    forge_prs: bool = False  # whether the forges were asked for open update requests
 
     @property
     def projects(self) -> list[ProjectStatus]:
@@ -318,13 +382,17 @@ class FleetStatus:
 
     def attention(self, fail_on: FailOn) -> list[tuple[str, str]]:
         """(repository/path, reason) for everything that needs attention under ``fail_on``:
-        unreadable repositories, projects with errors, and what the policy fails."""
+        unreadable repositories, projects with errors, forges that could not be asked for
+        the update requests, and what the policy fails."""
         found: list[tuple[str, str]] = []
         for repo in self.repositories:
             if repo.entry.skip:
                 continue
             if repo.error is not None:
                 found.append((repo.entry.name, f"error: {repo.error.message}"))
+            if repo.forge is not None and repo.forge.error is not None:
+                reason = f"pull requests not listed: {repo.forge.error.message}"
+                found.append((repo.entry.name, reason))
             for project in repo.projects:
                 where = _row_name(project)
                 found.extend((where, reason) for reason in fail_on.reasons(project))
@@ -341,6 +409,7 @@ class FleetStatus:
         policy = fail_on or FailOn()
         return {
             "readiness": self.readiness,
+            "forge_prs": self.forge_prs,
             "totals": kpis.totals(self).to_dict(),
             "catalogs": [c.to_dict() for c in self.catalogs],
             "repositories": [r.to_dict() for r in self.repositories],
@@ -457,6 +526,86 @@ def _update_branches(root: Path, local_allowed: bool) -> list[UpdateBranch]:
     return branches
 
 
+# --- open requests, once per repository (forge_prs) ----------------------------------------
+
+
+def check_forge_token(options: ForgeOptions) -> None:
+    """Refuse ``--forge-prs`` without a token before any repository is read: every lookup
+    would fail the same way, one note per repository."""
+    kinds = [options.kind] if options.kind else list(forge.KINDS)
+    names = [options.token_env or forge.TOKEN_ENV[kind] for kind in kinds]
+    if not any(os.environ.get(name, "").strip() for name in names):
+        raise UsageError(
+            "--forge-prs needs a forge token in $" + " or $".join(dict.fromkeys(names)),
+            hint="a token that can read pull/merge requests; choose the variable with --token-env",
+        )
+
+
+_FORGE_NAMES: dict[forge.Kind, str] = {"github": "GitHub", "gitlab": "GitLab"}
+
+
+def _forge_url(entry: RepoEntry) -> str | None:
+    """What the forge knows the repository by: the fleet file's URL, or a clone's origin."""
+    if entry.local is None:
+        return entry.source
+    return git_branches.remote_url(entry.local)
+
+
+def _lookup(entry: RepoEntry, options: ForgeOptions) -> ForgeLookup | None:
+    """The repository's open update requests, in one list call; None when its remote is
+    not on a forge (a local path, a ``file://`` URL). Kind and API URL are chosen the way
+    ``fleet update`` chooses them: the options first, else the remote's host."""
+    url = _forge_url(entry)
+    remote = forge.parse_remote(url) if url else None
+    if remote is None:
+        return None
+    kind = options.kind or remote.kind
+    if kind is None:
+        error = RepositoryError(
+            f"cannot tell whether {remote.host} is GitHub or GitLab",
+            hint="pass --forge github or --forge gitlab (and --forge-url for its API)",
+        )
+        return ForgeLookup(None, remote.project, error=error)
+    api = options.api_url or (remote.api_url if remote.kind == kind else None)
+    try:
+        name = options.token_env or forge.TOKEN_ENV[kind]
+        token = os.environ.get(name, "").strip()
+        if not token:
+            raise UsageError(
+                f"listing {_FORGE_NAMES[kind]} requests needs a token in ${name}",
+                hint=f"export {name}=<token that can read pull/merge requests>",
+            )
+        client = forge.client(
+            kind, api or forge.default_api_url(kind, remote.host), token, options.retry
+        )
+        found = client.list_open(remote.project, head_prefix=UPDATE_BRANCH_PREFIX)
+    except Exception as exc:  # one forge's trouble is that repository's note
+        return ForgeLookup(kind, remote.project, error=as_goldenpath_error(exc))
+    return ForgeLookup(kind, remote.project, tuple(found))
+
+
+def _with_requests(
+    branches: list[UpdateBranch], requests: Iterable[forge.ChangeRequest]
+) -> list[UpdateBranch]:
+    """Each branch with its open request; a request whose branch the clone does not know
+    yet (pushed after its last fetch) adds that branch."""
+    by_head = {r.head: r for r in requests}  # both forges allow one open request per head
+    found = [replace(b, request=by_head.pop(b.name, None)) for b in branches]
+    for name, request in by_head.items():
+        target = Version.maybe(name.removeprefix(UPDATE_BRANCH_PREFIX))
+        found.append(
+            UpdateBranch(
+                name=name,
+                target=str(target) if target else None,
+                local=False,
+                remote=True,
+                merged=False,
+                request=request,
+            )
+        )
+    return sorted(found, key=lambda b: b.name)
+
+
 def _interrupted(root: Path) -> GoldenpathError | None:
     """The interrupted-update error, if ``root`` has a journal (a file test first: cheap)."""
     git_dir = root / ".git"
@@ -469,7 +618,9 @@ def _interrupted(root: Path) -> GoldenpathError | None:
     return None
 
 
-def _read_repository(entry: RepoEntry, cache_dir: Path | None) -> RepoStatus:
+def _read_repository(
+    entry: RepoEntry, cache_dir: Path | None, forge_prs: ForgeOptions | None = None
+) -> RepoStatus:
     status = RepoStatus(entry)
     if entry.skip:
         return status
@@ -484,6 +635,14 @@ def _read_repository(entry: RepoEntry, cache_dir: Path | None) -> RepoStatus:
     except Exception as exc:  # one repository must never stop the fleet
         status.error = as_goldenpath_error(exc)
         return status
+    if forge_prs is not None:
+        try:
+            status.forge = _lookup(entry, forge_prs)
+        except Exception as exc:  # e.g. the clone's remote could not be read
+            status.forge = ForgeLookup(None, entry.source, error=as_goldenpath_error(exc))
+        if status.forge is not None:
+            status.update_branches = _with_requests(status.update_branches, status.forge.requests)
+    forge_error = status.forge.error if status.forge is not None else None
     interrupted = _interrupted(root)
     if not files:
         tier, tier_source = _tier(root, [], entry.tier)
@@ -497,6 +656,7 @@ def _read_repository(entry: RepoEntry, cache_dir: Path | None) -> RepoStatus:
                 tier=tier,
                 tier_source=tier_source,
                 update_branches=status.update_branches,
+                forge_error=forge_error,
             )
         )
         return status
@@ -508,6 +668,7 @@ def _read_repository(entry: RepoEntry, cache_dir: Path | None) -> RepoStatus:
             answers_file=rel,
             labels=entry.labels,
             update_branches=status.update_branches,
+            forge_error=forge_error,
         )
         try:
             answers, data, error = _read_answers(root, rel)
@@ -586,14 +747,18 @@ def status(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    forge_prs: ForgeOptions | None = None,
 ) -> FleetStatus:
     """Read every repository of ``entries`` (``jobs`` at a time) and return the fleet's
     status; with ``readiness``, also score every row with ``checks`` (default: the
-    registry's, loaded once)."""
+    registry's, loaded once); with ``forge_prs``, also list each repository's open update
+    requests on its forge (a usage error at once when no token is set)."""
+    if forge_prs is not None:
+        check_forge_token(forge_prs)
     workers = max(1, jobs if jobs is not None else default_jobs())
 
     def read(entry: RepoEntry) -> RepoStatus:
-        result = _read_repository(entry, cache_dir)
+        result = _read_repository(entry, cache_dir, forge_prs)
         if progress is not None:
             progress(entry.name)
         return result
@@ -619,7 +784,7 @@ def status(
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(assess, rows))
-    return FleetStatus(repos, [infos[s] for s in sources], readiness)
+    return FleetStatus(repos, [infos[s] for s in sources], readiness, forge_prs is not None)
 
 
 def default_jobs() -> int:

@@ -3,8 +3,9 @@
 Everything is inline: the style sheet, the sorting/filtering script and the charts (SVG
 drawn in Python, see ``charts``). A Content-Security-Policy in the page forbids every
 network request, so the file shows the same offline, behind a proxy or years later, and
-can never leak the fleet's names to a CDN. Every text that comes from a repository (names,
-paths, error messages, check titles) is HTML-escaped: repository content is not markup.
+can never leak the fleet's names to a CDN. Every text that comes from a repository or a
+forge (names, paths, error messages, check titles, request titles and URLs) is HTML-escaped:
+their content is not markup; a request URL is a link only when it is http(s).
 """
 
 from __future__ import annotations
@@ -17,11 +18,19 @@ from importlib import resources
 from pathlib import Path
 
 from goldenpath import __version__
+from goldenpath.adapters.forge import ChangeRequest
 from goldenpath.errors import GoldenpathError
 from goldenpath.fleet import kpis
 from goldenpath.fleet.kpis import Kpi, Ratio, Totals
 from goldenpath.fleet.report import charts
-from goldenpath.fleet.status import FailOn, FleetStatus, ProjectStatus, RepoStatus
+from goldenpath.fleet.status import (
+    FailOn,
+    FleetStatus,
+    ProjectStatus,
+    RepoStatus,
+    UpdateBranch,
+    request_text,
+)
 from goldenpath.readiness.model import Level
 from goldenpath.versions import Gap, Version
 
@@ -118,7 +127,34 @@ def _notes(project: ProjectStatus) -> str:
         notes.append("major version")
     if project.action_needed:
         notes.append("action needed in " + ", ".join(project.action_needed))
+    if project.forge_error is not None:
+        notes.append(f"pull requests not listed: {project.forge_error.message}")
     return "; ".join(notes)
+
+
+def _request(request: ChangeRequest) -> str:
+    """``#12 draft, needs-resolution`` with the number linking to the request; a URL that
+    is not http(s) (``javascript:``...) stays text: the forge's answer is not trusted."""
+    text = escape(request_text(request))
+    if not request.url.lower().startswith(("https://", "http://")):
+        return text
+    number = f"#{request.number}"
+    rest = text.removeprefix(escape(number))
+    return (
+        f'<a href="{escape(request.url)}" title="{escape(request.title)}">'
+        f"{escape(number)}</a>{rest}"
+    )
+
+
+def _branches(branches: list[UpdateBranch]) -> str:
+    """The update-branch cell: each branch, its state and its open request."""
+    parts = []
+    for branch in branches:
+        state = escape(branch.state)
+        if branch.request is not None:
+            state += f", {_request(branch.request)}"
+        parts.append(f"{escape(branch.name)} ({state})")
+    return f"<td>{', '.join(parts)}</td>"
 
 
 def _outcome(project: ProjectStatus) -> tuple[str, str]:
@@ -148,7 +184,6 @@ def _project_row(project: ProjectStatus, colours: dict[str, str]) -> str:
             for r in report.failing()
         )
     outcome, key = _outcome(project)
-    branches = ", ".join(f"{b.name} ({b.state})" for b in project.update_branches)
     template = project.template or ""
     swatch = ""
     if template in colours:
@@ -163,7 +198,7 @@ def _project_row(project: ProjectStatus, colours: dict[str, str]) -> str:
             "" if project.releases_behind is None else str(project.releases_behind),
             str(project.releases_behind if project.releases_behind is not None else -1),
         ),
-        _cell(_notes(project), cls="notes" if project.action_needed else ""),
+        _cell(_notes(project), cls="notes" if project.action_needed or project.forge_error else ""),
         _cell(str(project.tier) if project.tier else "?", str(project.tier or 9)),
         _cell(
             level_text,
@@ -171,7 +206,7 @@ def _project_row(project: ProjectStatus, colours: dict[str, str]) -> str:
             "level-" + (report.level.label if report and not report.error else "none"),
         ),
         f'<td class="failing">{failing}</td>',  # already escaped: ids with their titles
-        _cell(branches),
+        _branches(project.update_branches),
         _cell(outcome, cls=f"outcome {key}"),
     ]
     return f'<tr data-outcome="{key}">{"".join(cells)}</tr>'
@@ -257,8 +292,13 @@ the tier requires, out of those assessed; one that could not be assessed counts 
 compliant. Target for tier 1: 90 % or more.</dd>
 <dt>Drift-monitoring coverage</dt><dd>Projects of a tier with a model (the drift-monitor check
 applies) whose drift-monitor check passes. Target for tier 1: 80 % or more.</dd>
-<dt>Update branch</dt><dd>goldenpath/update-to-* branches as git knows them (no forge was asked):
+<dt>Update branch</dt><dd>goldenpath/update-to-* branches as git knows them{forge}:
 local, pushed, or merged into the default branch.</dd></dl></section>"""
+_FORGE_ASKED = (
+    ", with the open pull/merge request the forge lists for each (number, open or draft, "
+    "needs-resolution when labelled so)"
+)
+_FORGE_NOT_ASKED = " (no forge was asked)"
 
 
 def render(result: FleetStatus, fail_on: FailOn | None = None, now: datetime | None = None) -> str:
@@ -286,7 +326,8 @@ def render(result: FleetStatus, fail_on: FailOn | None = None, now: datetime | N
         f"{charts.version_chart(totals, latest)}</figure>"
         f"<figure><figcaption>Readiness levels ({escape(levels)})</figcaption>"
         f"{charts.readiness_chart(totals)}</figure></section>"
-        f"{_table(result, colours)}{_tiers(totals)}{_DEFINITIONS}"
+        f"{_table(result, colours)}{_tiers(totals)}"
+        f"{_DEFINITIONS.format(forge=_FORGE_ASKED if result.forge_prs else _FORGE_NOT_ASKED)}"
         f"<script>{_asset('report.js')}</script></body></html>\n"
     )
 
