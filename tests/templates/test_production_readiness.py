@@ -267,3 +267,45 @@ def test_readiness_reads_the_tier_annotation(case: Case, project: Path, tmp_path
     report = json.loads(result.stdout)
     assert report["tier"] == tier, report
     assert "goldenpath.dev/tier" in report["tier_source"], report
+
+
+def _goldenpath_hooks(project: Path) -> list[dict[str, Any]]:
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    local = [repo for repo in config["repos"] if repo["repo"] == "local"]
+    return [h for repo in local for h in repo["hooks"] if h["id"].startswith("goldenpath-")]
+
+
+def test_pre_commit_offers_the_goldenpath_gates_on_demand(project: Path) -> None:
+    hooks = {hook["id"]: hook for hook in _goldenpath_hooks(project)}
+    assert sorted(hooks) == ["goldenpath-check", "goldenpath-readiness"]
+    for hook in hooks.values():  # opt-in: never on a plain commit until the team says so
+        assert hook["stages"] == ["manual"]
+        assert hook["pass_filenames"] is False
+    assert hooks["goldenpath-readiness"]["entry"].startswith("goldenpath readiness --fail-under")
+
+
+@pytest.mark.parametrize("case", case_params(ONE_CASE_PER_TEMPLATE))
+def test_the_readiness_hook_runs_through_pre_commit(
+    case: Case, project: Path, tmp_path: Path
+) -> None:
+    """The generated hook as pre-commit runs it (only the local hooks: the others need
+    their repositories cloned, which needs the network)."""
+    repo = _git_copy(project, tmp_path)
+    git = tools.find_tool("git")
+    subprocess.run([git, "-C", str(repo), "add", "-A"], check=True, capture_output=True)
+    config = tmp_path / "hooks.yaml"
+    hooks = [h for h in _goldenpath_hooks(repo) if h["id"] == "goldenpath-readiness"]
+    config.write_text(yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}))
+    pre_commit = tools.find_tool("pre-commit", hint="pip install pre-commit")
+    goldenpath = Path(tools.find_tool("goldenpath"))
+    env = {
+        "HOME": str(tmp_path / "home"),
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
+        "PATH": f"{goldenpath.parent}:/usr/bin:/bin",
+    }
+    args = [pre_commit, "run", "-c", str(config), "--all-files"]
+    skipped = tools.run(args, cwd=repo, env=env, timeout=120)
+    assert "goldenpath readiness" not in skipped.stdout, "an opt-in hook ran on a plain run"
+    ran = tools.run([*args, "--hook-stage", "manual"], cwd=repo, env=env, timeout=120)
+    assert ran.returncode == 0, tools.output_of(ran)
+    assert re.search(r"goldenpath readiness\.+Passed", ran.stdout), ran.stdout
