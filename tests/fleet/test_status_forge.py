@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from goldenpath.adapters import forge
 from goldenpath.adapters.forge import ChangeRequest, RetryPolicy
-from goldenpath.cli import app
+from goldenpath.cli import app, common
 from goldenpath.fleet import inventory, report
 from goldenpath.fleet import status as status_service
 from goldenpath.fleet import update as fleet_update
@@ -223,11 +223,11 @@ def test_contract_forge_prs_command_table_json_and_html_link(
     assert code == 0
     assert _list_calls(state) == {"acme/svc-stale-branch": 2, "acme/svc-current": 2}
 
-    monkeypatch.setenv("COLUMNS", "250")  # one line per row
+    _width(monkeypatch, 250)  # one line per row
     code, text = _invoke(*args)
     assert code == 0, text
     assert f" {STALE} (pushed, #7 draft, needs-resolution), {NEWER} (pushed, #8 open)\n" in text
-    monkeypatch.setenv("COLUMNS", "80")  # folded, never cut
+    _width(monkeypatch, 80)  # folded, never cut
     code, text = _invoke(*args)
     assert "…" not in text
     assert "needs-resolution" in "".join(text.split())
@@ -241,7 +241,7 @@ def test_a_forge_error_is_the_rows_note_in_the_table_and_the_report(
 ) -> None:
     url, _ = server
     monkeypatch.setenv("WRONG_TOKEN", "not-the-token")  # 401: final at once, no retry
-    monkeypatch.setenv("COLUMNS", "250")
+    _width(monkeypatch, 250)
     html = tmp_path / "report.html"
     code, text = _invoke(
         "--discover", str(forge_fleet.clones), "--forge-prs", "--forge", "github",
@@ -287,6 +287,12 @@ def test_an_unknown_host_without_forge_is_a_note(
     assert lookup.error is not None
     assert lookup.error.message == "cannot tell whether github.test is GitHub or GitLab"
     assert state.requests == []
+
+
+def _width(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
+    """The CLI's console fixes its width when goldenpath.cli is first imported (COLUMNS is
+    read then), so a test that needs a width sets it on the console itself."""
+    monkeypatch.setattr(common.out, "_width", columns)
 
 
 def _invoke(*args: str) -> tuple[int, str]:

@@ -32,7 +32,7 @@ from email.message import Message
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Protocol
 
-from goldenpath.errors import GoldenpathError, UsageError
+from goldenpath.errors import GoldenpathError, RepositoryError, UsageError
 
 Kind = Literal["github", "gitlab"]
 KINDS: tuple[Kind, ...] = ("github", "gitlab")
@@ -698,16 +698,39 @@ def default_api_url(kind: Kind, host: str) -> str:
     return f"https://{host}/api/v4"
 
 
-def token_from_env(kind: Kind, env: str | None = None) -> str:
+def token_from_env(kind: Kind, env: str | None = None, purpose: str = "opening") -> str:
     """The API token from ``env`` (default GITHUB_TOKEN / GITLAB_TOKEN); a usage error if unset."""
     name = env or TOKEN_ENV[kind]
     token = os.environ.get(name, "").strip()
     if not token:
+        access = "write access to" if purpose == "opening" else "that can read"
         raise UsageError(
-            f"opening {_NAMES[kind]} requests needs a token in ${name}",
-            hint=f"export {name}=<token with write access to pull/merge requests>",
+            f"{purpose} {_NAMES[kind]} requests needs a token in ${name}",
+            hint=f"export {name}=<token {access} pull/merge requests>",
         )
     return token
+
+
+def client_for_remote(
+    remote: Remote,
+    *,
+    kind: Kind | None = None,
+    api_url: str | None = None,
+    token_env: str | None = None,
+    retry: RetryPolicy | None = None,
+    purpose: str = "opening",
+) -> Forge:
+    """The client for a repository's remote. The options win over what the remote's host
+    says, so ``fleet status`` and ``fleet update`` always talk to the same API."""
+    chosen = kind or remote.kind
+    if chosen is None:
+        raise RepositoryError(
+            f"cannot tell whether {remote.host} is GitHub or GitLab",
+            hint="pass --forge github or --forge gitlab (and --forge-url for its API)",
+        )
+    api = api_url or (remote.api_url if remote.kind == chosen and remote.api_url else None)
+    api = api or default_api_url(chosen, remote.host)
+    return client(chosen, api, token_from_env(chosen, token_env, purpose), retry)
 
 
 def client(

@@ -559,28 +559,21 @@ def _lookup(entry: RepoEntry, options: ForgeOptions) -> ForgeLookup | None:
     remote = forge.parse_remote(url) if url else None
     if remote is None:
         return None
-    kind = options.kind or remote.kind
-    if kind is None:
-        error = RepositoryError(
-            f"cannot tell whether {remote.host} is GitHub or GitLab",
-            hint="pass --forge github or --forge gitlab (and --forge-url for its API)",
-        )
-        return ForgeLookup(None, remote.project, error=error)
-    api = options.api_url or (remote.api_url if remote.kind == kind else None)
     try:
-        name = options.token_env or forge.TOKEN_ENV[kind]
-        token = os.environ.get(name, "").strip()
-        if not token:
-            raise UsageError(
-                f"listing {_FORGE_NAMES[kind]} requests needs a token in ${name}",
-                hint=f"export {name}=<token that can read pull/merge requests>",
-            )
-        client = forge.client(
-            kind, api or forge.default_api_url(kind, remote.host), token, options.retry
+        client = forge.client_for_remote(
+            remote,
+            kind=options.kind,
+            api_url=options.api_url,
+            token_env=options.token_env,
+            retry=options.retry,
+            purpose="listing",
         )
         found = client.list_open(remote.project, head_prefix=UPDATE_BRANCH_PREFIX)
     except Exception as exc:  # one forge's trouble is that repository's note
-        return ForgeLookup(kind, remote.project, error=as_goldenpath_error(exc))
+        return ForgeLookup(
+            options.kind or remote.kind, remote.project, error=as_goldenpath_error(exc)
+        )
+    kind = options.kind or remote.kind
     return ForgeLookup(kind, remote.project, tuple(found))
 
 

@@ -562,18 +562,14 @@ class _Repository:
                 f"cannot open a pull request for {upstream}: not a forge URL",
                 hint="list the repository by its https or ssh URL",
             )
-        kind = settings.kind or remote.kind
-        if kind is None:
-            raise RepositoryError(
-                f"cannot tell whether {remote.host} is GitHub or GitLab",
-                hint="pass --forge github or --forge gitlab (and --forge-url for its API)",
-            )
-        api = settings.api_url or (
-            remote.api_url if remote.kind == kind and remote.api_url else None
+        client = forge.client_for_remote(
+            remote,
+            kind=settings.kind,
+            api_url=settings.api_url,
+            token_env=settings.token_env,
+            retry=settings.retry,
         )
-        api = api or forge.default_api_url(kind, remote.host)
-        token = forge.token_from_env(kind, settings.token_env)
-        return forge.client(kind, api, token, settings.retry), remote.project
+        return client, remote.project
 
     def _open_request(
         self,
