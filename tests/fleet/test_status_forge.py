@@ -359,6 +359,5 @@ def test_the_report_links_only_http_urls_and_escapes_the_forge() -> None:
     assert page.count("<script>") == 1  # the report's own script, no title as markup
 
 
-def test_the_needs_resolution_label_is_the_one_fleet_update_puts() -> None:
-    assert status_service.NEEDS_RESOLUTION == fleet_update.NEEDS_RESOLUTION
+def test_status_looks_for_the_branches_fleet_update_makes() -> None:
     assert status_service.UPDATE_BRANCH_PREFIX + "v" == fleet_update.BRANCH_PREFIX

@@ -24,6 +24,10 @@ from typing import Any
 
 from goldenpath.errors import EXIT_ATTENTION, EXIT_OK
 
+# Labels `fleet update` puts on its pull/merge requests; `fleet status` reads the second.
+LABEL = "goldenpath"
+NEEDS_RESOLUTION = "needs-resolution"
+
 
 class Outcome(StrEnum):
     """The typed outcome of one project."""

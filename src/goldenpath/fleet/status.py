@@ -51,6 +51,7 @@ from goldenpath.errors import (
 )
 from goldenpath.fleet import cache, inventory
 from goldenpath.fleet.inventory import RepoEntry
+from goldenpath.fleet.outcomes import NEEDS_RESOLUTION
 from goldenpath.readiness import registry
 from goldenpath.readiness import service as readiness_service
 from goldenpath.readiness import settings as readiness_settings
@@ -63,7 +64,6 @@ if TYPE_CHECKING:  # the update service's options; importing it at run time load
     from goldenpath.fleet.update import ForgeOptions
 
 UPDATE_BRANCH_PREFIX = "goldenpath/update-to-"
-NEEDS_RESOLUTION = "needs-resolution"  # the label `fleet update` puts on a conflicted request
 DRIFT_CHECK = "drift-monitor"
 _ACTION_NEEDED = re.compile(r"action needed", re.IGNORECASE)
 _TIER_FILES = (".goldenpath.toml", "pyproject.toml", "catalog-info.yaml")

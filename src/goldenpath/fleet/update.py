@@ -57,6 +57,8 @@ from goldenpath.errors import (
 from goldenpath.fleet import cache, inventory
 from goldenpath.fleet.inventory import RepoEntry
 from goldenpath.fleet.outcomes import (
+    LABEL,
+    NEEDS_RESOLUTION,
     FleetUpdateResult,
     Outcome,
     ProjectOutcome,
@@ -70,8 +72,6 @@ from goldenpath.services import update as update_service
 from goldenpath.versions import Version
 
 BRANCH_PREFIX = "goldenpath/update-to-v"
-LABEL = "goldenpath"
-NEEDS_RESOLUTION = "needs-resolution"
 _VERIFY_TAIL_LINES = 40
 _VERIFY_TAIL_CHARS = 4000
 _BODY_LIMIT = 60_000  # GitHub refuses bodies over 65,536 characters
