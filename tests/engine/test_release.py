@@ -50,6 +50,15 @@ def test_release_needs_a_dated_changelog_section(tmp_path: Path) -> None:
     assert not (tmp_path / "a.bundle").exists()
 
 
+def test_verify_reports_a_missing_changelog_instead_of_crashing(tmp_path: Path) -> None:
+    source = make_catalog_tree(tmp_path / "src")
+    release(source, tmp_path / "a.bundle")
+    (source / "CHANGELOG.md").unlink()
+    problems = verify(source, tmp_path / "a.bundle").problems
+    assert f"{source / 'CHANGELOG.md'} is missing or empty" in problems
+    assert "v1.0.0 has no section in CHANGELOG.md" in problems
+
+
 def test_shipped_bundle_matches_the_catalog_on_main() -> None:
     """The package's bundle is consistent with templates/: every release has its changelog
     section, releases form one line, and released content was never edited in place."""

@@ -199,14 +199,6 @@ def staged_diff(repo: Path) -> str:
     return run(["diff", "--cached", "--no-color", "--no-ext-diff"], cwd=repo)
 
 
-def read_head_file(repo: Path, path: str) -> str | None:
-    """Content of ``path`` at HEAD, or None when it does not exist there."""
-    try:
-        return run(["show", f"HEAD:{path}"], cwd=repo)
-    except GoldenpathError:
-        return None
-
-
 # --- the update transaction (see services/update_apply.py) ------------------------------
 
 # git must not run the user's hooks, sign with their key, or start housekeeping while goldenpath

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -272,17 +272,3 @@ def _finite_float(value: Any) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{value!r} is not a finite number")
     return number
-
-
-def walk(
-    config: TemplateConfig, evaluator: Evaluator, answers: dict[str, Any]
-) -> Iterator[tuple[Question, dict[str, Any]]]:
-    """Yield each question that applies, with the context of the answers before it.
-
-    The caller fills ``answers`` as it goes (from data, a prompt or the default), which
-    is how later defaults and ``when`` conditions see earlier answers.
-    """
-    for question in config.questions:
-        context = dict(answers)
-        if evaluator.when(question, context):
-            yield question, context

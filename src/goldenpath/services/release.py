@@ -62,6 +62,12 @@ def source_version(source: Path) -> Version:
         raise CatalogError(f"{version_file}: {exc}") from exc
 
 
+def _changelog(source: Path) -> str:
+    """The catalog's changelog text; "" when it is missing (release and verify say so)."""
+    path = source / "CHANGELOG.md"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
 def _released(bundle: Path) -> dict[Version, str]:
     if not bundle.is_file():
         return {}
@@ -71,11 +77,7 @@ def _released(bundle: Path) -> dict[Version, str]:
 def release(source: Path, bundle: Path) -> ReleaseResult:
     """Release ``VERSION`` of ``source`` into ``bundle``; idempotent for identical content."""
     version = source_version(source)
-    log = (
-        (source / "CHANGELOG.md").read_text(encoding="utf-8")
-        if (source / "CHANGELOG.md").is_file()
-        else ""
-    )
+    log = _changelog(source)
     entry = changelog.entry_for(log, version)
     if entry is None or entry.released is None:
         raise CatalogError(
@@ -126,7 +128,9 @@ def verify(source: Path, bundle: Path) -> VerifyResult:
     if not released:
         result.problems.append(f"{bundle} holds no release")
         return result
-    log = (source / "CHANGELOG.md").read_text(encoding="utf-8")
+    log = _changelog(source)
+    if not log:
+        result.problems.append(f"{source / 'CHANGELOG.md'} is missing or empty")
     result.problems.extend(_unknown_tags(source, log))
     ordered = sorted(released)
     for previous, version in zip([None, *ordered], ordered, strict=False):
