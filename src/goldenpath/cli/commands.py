@@ -41,6 +41,7 @@ from goldenpath.services import generate as generate_service
 from goldenpath.services import release as release_service
 from goldenpath.services import templates as templates_service
 from goldenpath.services import update as update_service
+from goldenpath.services.answers import TerminalAsker
 from goldenpath.services.recommend import USE_CASE_QUESTIONS, recommend
 from goldenpath.versions import Gap
 
@@ -82,28 +83,6 @@ def _parse_data(pairs: list[str], data_file: Path | None) -> dict[str, Any]:
             raise UsageError(f"--data {pair!r} is not KEY=VALUE")
         data[key.strip()] = value
     return data
-
-
-class TerminalAsker:
-    """Asks through the prompts adapter; shows help text as the question."""
-
-    def text(self, message: str, default: str, validate: Callable[[str], str]) -> str:
-        """Free-form answer."""
-        from goldenpath.adapters import prompts  # noqa: PLC0415 - loads prompt_toolkit lazily
-
-        return prompts.text(message, default, validate)
-
-    def select(self, message: str, choices: list[tuple[str, Any]], default: Any) -> Any:
-        """One of the choices."""
-        from goldenpath.adapters import prompts  # noqa: PLC0415
-
-        return prompts.select(message, choices, default)
-
-    def confirm(self, message: str, default: bool) -> bool:
-        """Yes or no."""
-        from goldenpath.adapters import prompts  # noqa: PLC0415
-
-        return prompts.confirm(message, default)
 
 
 def _choose_template(asker: TerminalAsker) -> Callable[[list[tuple[str, str]]], str]:

@@ -14,7 +14,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from goldenpath.adapters import forge
 from goldenpath.cli.common import JsonOpt, app, err, json_errors, out, run
 from goldenpath.errors import UsageError
 from goldenpath.fleet import inventory, kpis, report
@@ -242,11 +241,7 @@ def _forge_options(
             verb = "applies" if len(given) == 1 else "apply"
             raise UsageError(f"{', '.join(given)} only {verb} with --forge-prs")
         return None
-    chosen: forge.Kind | None = None
-    if kind is not None:
-        chosen = next((k for k in forge.KINDS if k == kind.strip().lower()), None)
-        if chosen is None:
-            raise UsageError(f"--forge must be github or gitlab, not {kind!r}")
+    chosen = ForgeOptions.parse_kind(kind)
     return ForgeOptions(kind=chosen, api_url=api_url, token_env=token_env)
 
 

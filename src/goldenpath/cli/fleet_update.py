@@ -14,7 +14,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from goldenpath.adapters import forge
 from goldenpath.cli.common import JsonOpt, err, json_errors, out, run
 from goldenpath.cli.fleet import fleet_app
 from goldenpath.config import load_settings
@@ -67,15 +66,6 @@ def _entries(fleet_file: Path | None, discover: Path | None) -> list[RepoEntry]:
     if discover is not None:
         return inventory.discover(discover)
     raise UsageError("give --fleet FILE or --discover DIR", hint=hint)
-
-
-def _forge_kind(value: str | None) -> forge.Kind | None:
-    if value is None:
-        return None
-    for kind in forge.KINDS:
-        if value.strip().lower() == kind:
-            return kind
-    raise UsageError(f"--forge must be github or gitlab, not {value!r}")
 
 
 # --- reporting ------------------------------------------------------------------------------
@@ -225,7 +215,9 @@ def update(
             jobs=jobs,
             shard=fleet_update.parse_shard(shard) if shard is not None else None,
             forge=fleet_update.ForgeOptions(
-                kind=_forge_kind(forge_kind), api_url=forge_url, token_env=token_env
+                kind=fleet_update.ForgeOptions.parse_kind(forge_kind),
+                api_url=forge_url,
+                token_env=token_env,
             ),
             settings=load_settings(),
         )

@@ -87,6 +87,17 @@ class ForgeOptions:
     token_env: str | None = None
     retry: forge.RetryPolicy = field(default_factory=forge.RetryPolicy)
 
+    @staticmethod
+    def parse_kind(value: str | None) -> forge.Kind | None:
+        """``--forge``'s value as a forge kind (None when not given); a usage error names
+        the allowed values, so both fleet commands word it alike."""
+        if value is None:
+            return None
+        for kind in forge.KINDS:
+            if value.strip().lower() == kind:
+                return kind
+        raise UsageError(f"--forge must be github or gitlab, not {value!r}")
+
 
 @dataclass(frozen=True)
 class UpdateOptions:

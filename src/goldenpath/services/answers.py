@@ -210,3 +210,29 @@ def summary(config: TemplateConfig, answers: dict[str, Any]) -> list[tuple[str, 
     """(question, answer) rows in question order, for the confirmation screen."""
     order = [q.name for q in config.questions]
     return [(name, str(answers[name])) for name in order if name in answers]
+
+
+class TerminalAsker:
+    """The :class:`Asker` for a person at a terminal, through the prompts adapter.
+
+    It lives with the protocol it implements, so the CLI picks it without importing an
+    adapter; prompt_toolkit is loaded only when a question is really asked.
+    """
+
+    def text(self, message: str, default: str, validate: Callable[[str], str]) -> str:
+        """Free-form answer."""
+        from goldenpath.adapters import prompts  # noqa: PLC0415 - loads prompt_toolkit lazily
+
+        return prompts.text(message, default, validate)
+
+    def select(self, message: str, choices: list[tuple[str, Any]], default: Any) -> Any:
+        """One of the choices."""
+        from goldenpath.adapters import prompts  # noqa: PLC0415
+
+        return prompts.select(message, choices, default)
+
+    def confirm(self, message: str, default: bool) -> bool:
+        """Yes or no."""
+        from goldenpath.adapters import prompts  # noqa: PLC0415
+
+        return prompts.confirm(message, default)
