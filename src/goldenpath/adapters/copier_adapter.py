@@ -15,25 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
+from copier import run_copy, run_update
+from copier.errors import UnsafeTemplateError
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from goldenpath import scratch
 from goldenpath.errors import CatalogError, GoldenpathError, RenderError
-
-
-def run_copy(*args: Any, **kwargs: Any) -> Any:
-    """copier's ``run_copy``, imported on first use: importing copier takes about 0.4 s,
-    which every other command (readiness, check, a shell's TAB completion) would pay."""
-    from copier import run_copy as copy  # noqa: PLC0415
-
-    return copy(*args, **kwargs)
-
-
-def run_update(*args: Any, **kwargs: Any) -> Any:
-    """copier's ``run_update``, imported on first use (see :func:`run_copy`)."""
-    from copier import run_update as update  # noqa: PLC0415
-
-    return update(*args, **kwargs)
 
 
 def _trust_error(source: str) -> CatalogError:
@@ -51,8 +38,6 @@ def _copier_errors(source: str, what: str) -> Iterator[None]:
     render raises Jinja's errors straight through copier. ``KeyboardInterrupt`` passes
     unchanged so that callers can clean up and report it as an interruption.
     """
-    from copier.errors import UnsafeTemplateError  # noqa: PLC0415 - see run_copy
-
     try:
         with scratch.folder() as tmp, scratch.libraries_use(tmp), warnings.catch_warnings():
             warnings.simplefilter("ignore")
