@@ -137,7 +137,9 @@ def test_a_commit_killed_at_any_step_leaves_the_old_or_the_new_partition_whole(
 
 @pytest.mark.xdist_group(DEFAULT_CASE.id)
 @pytest.mark.xfail(
-    strict=True,
+    # Not strict: the reader races the commits, and on a busy runner a run can miss every
+    # window; an unexpected pass must not fail CI while the bug is known and open.
+    strict=False,
     reason="the local commit renames the old partition away before renaming the new one "
     "in, so a reader between the two renames finds no partition; and every version's data "
     "file is part-00000.parquet, so a read across a swap can take the footer of one version "
