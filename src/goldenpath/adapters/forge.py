@@ -381,12 +381,7 @@ class GitHub:
             for item in _pages(self.http, self._pulls(project), query)
             if isinstance(item, dict)
         ]
-        return [
-            r
-            for r in found
-            if (head is None or r.head == head)
-            and (head_prefix is None or r.head.startswith(head_prefix))
-        ]
+        return _on_heads(found, head, head_prefix)
 
     def create(
         self,
@@ -489,6 +484,19 @@ def graphql_url(base_url: str) -> str:
     return base + "/graphql"
 
 
+def _on_heads(
+    found: list[ChangeRequest], head: str | None, head_prefix: str | None
+) -> list[ChangeRequest]:
+    """The requests of ``head``, or of every branch starting with ``head_prefix``: both
+    forges filter by source branch loosely (GitHub by owner:branch, GitLab not by prefix)."""
+    return [
+        r
+        for r in found
+        if (head is None or r.head == head)
+        and (head_prefix is None or r.head.startswith(head_prefix))
+    ]
+
+
 def _github_request(item: Any) -> ChangeRequest:
     if not isinstance(item, dict):
         raise ForgeError("GitHub answered a pull request call without a pull request")
@@ -535,12 +543,7 @@ class GitLab:
             for item in _pages(self.http, self._mrs(project), query)
             if isinstance(item, dict)
         ]
-        return [
-            r
-            for r in found
-            if (head is None or r.head == head)
-            and (head_prefix is None or r.head.startswith(head_prefix))
-        ]
+        return _on_heads(found, head, head_prefix)
 
     def create(
         self,

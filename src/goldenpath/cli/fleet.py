@@ -23,6 +23,22 @@ from goldenpath.fleet.status import FailOn, FleetStatus, ProjectStatus
 from goldenpath.fleet.update import ForgeOptions
 from goldenpath.versions import Gap
 
+# Options both fleet commands take, declared once so they read and behave alike.
+FleetFileOpt = Annotated[
+    Path | None, typer.Option("--fleet", help="Fleet file (YAML) listing the repositories.")
+]
+ForgeKindOpt = Annotated[
+    str | None,
+    typer.Option("--forge", help="github or gitlab (default: from the remote's host)."),
+]
+ForgeUrlOpt = Annotated[
+    str | None,
+    typer.Option("--forge-url", help="API base URL (GitHub Enterprise, self-hosted GitLab)."),
+]
+TokenEnvOpt = Annotated[
+    str | None, typer.Option("--token-env", help="Environment variable holding the API token.")
+]
+
 fleet_app = typer.Typer(
     no_args_is_help=True, help="See and move every repository generated from the catalog."
 )
@@ -247,9 +263,7 @@ def _forge_options(
 
 @fleet_app.command("status", help=_STATUS_HELP)
 def status(
-    fleet_file: Annotated[
-        Path | None, typer.Option("--fleet", help="Fleet file (YAML) listing the repositories.")
-    ] = None,
+    fleet_file: FleetFileOpt = None,
     discover: Annotated[
         Path | None,
         typer.Option("--discover", help="Folder of clones to read instead of a fleet file."),
@@ -282,17 +296,9 @@ def status(
             "(GitHub/GitLab API, one call per repository).",
         ),
     ] = False,
-    forge_kind: Annotated[
-        str | None,
-        typer.Option("--forge", help="github or gitlab (default: from the remote's host)."),
-    ] = None,
-    forge_url: Annotated[
-        str | None,
-        typer.Option("--forge-url", help="API base URL (GitHub Enterprise, self-hosted GitLab)."),
-    ] = None,
-    token_env: Annotated[
-        str | None, typer.Option("--token-env", help="Environment variable holding the API token.")
-    ] = None,
+    forge_kind: ForgeKindOpt = None,
+    forge_url: ForgeUrlOpt = None,
+    token_env: TokenEnvOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     @json_errors(as_json)

@@ -15,7 +15,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from goldenpath.cli.common import JsonOpt, err, json_errors, out, run
-from goldenpath.cli.fleet import fleet_app
+from goldenpath.cli.fleet import (
+    FleetFileOpt,
+    ForgeKindOpt,
+    ForgeUrlOpt,
+    TokenEnvOpt,
+    fleet_app,
+)
 from goldenpath.config import load_settings
 from goldenpath.errors import UsageError
 from goldenpath.fleet import inventory
@@ -164,9 +170,7 @@ def _progress(total: int, as_json: bool) -> Iterator[Callable[[RepoResult], None
 
 @fleet_app.command("update", help=_HELP)
 def update(
-    fleet_file: Annotated[
-        Path | None, typer.Option("--fleet", help="Fleet file (YAML) listing the repositories.")
-    ] = None,
+    fleet_file: FleetFileOpt = None,
     discover: Annotated[
         Path | None, typer.Option("--discover", help="Folder of clones to update instead.")
     ] = None,
@@ -191,17 +195,9 @@ def update(
     shard: Annotated[
         str | None, typer.Option("--shard", help="K/N: only the K-th of N parts of the fleet.")
     ] = None,
-    forge_kind: Annotated[
-        str | None,
-        typer.Option("--forge", help="github or gitlab (default: from the remote's host)."),
-    ] = None,
-    forge_url: Annotated[
-        str | None,
-        typer.Option("--forge-url", help="API base URL (GitHub Enterprise, self-hosted GitLab)."),
-    ] = None,
-    token_env: Annotated[
-        str | None, typer.Option("--token-env", help="Environment variable holding the API token.")
-    ] = None,
+    forge_kind: ForgeKindOpt = None,
+    forge_url: ForgeUrlOpt = None,
+    token_env: TokenEnvOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     @json_errors(as_json)
