@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,9 +29,7 @@ except ImportError:  # pragma: no cover - not POSIX: the pid test alone decides
 
 PREFIX = "goldenpath-"
 LOCK_NAME = ".lock"
-# A folder without its lock file yet is just being created by someone: leave it alone for
-# this long before judging it by its pid alone.
-_GRACE_SECONDS = 60.0
+
 _OWNED = re.compile(rf"^{PREFIX}(?P<pid>\d+)-[A-Za-z0-9_]+$")
 # `new` renders beside DEST (same file system, so the final move is one rename) into
 # `.goldenpath-<pid>-<dest name>-<random>`: hidden, and swept the same way.
@@ -82,14 +79,11 @@ def _hold_lock(path: Path) -> int | None:
 
 
 def _abandoned(path: Path) -> int | None:
-    """The held lock fd when ``path`` is abandoned (its owner cannot be holding it)."""
-    if fcntl is not None and not (path / LOCK_NAME).exists():
-        try:
-            young = time.time() - path.stat().st_mtime < _GRACE_SECONDS
-        except OSError:
-            return None
-        if young:
-            return None
+    """The held lock fd when ``path`` is abandoned (its owner cannot be holding it).
+
+    A folder without a lock file (its owner was killed between creating it and locking
+    it, or an older goldenpath made it) is judged by its dead pid alone, as before locks.
+    """
     try:
         return _hold_lock(path)
     except OSError:
