@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from goldenpath.errors import EXIT_ATTENTION, EXIT_OK, GoldenpathError
+from goldenpath.results import Result
 from goldenpath.services import catalogs, update_journal
 from goldenpath.services import project as project_service
 from goldenpath.versions import Gap
 
 
 @dataclass
-class CheckResult:
+class CheckResult(Result):
     """Status of one repository; ``error`` set instead of raising, for fleet use."""
 
     path: Path
@@ -38,26 +39,12 @@ class CheckResult:
         """True when the gap is at least as large as the ``--fail-on`` threshold."""
         return self.behind and self.gap >= self.fail_on
 
-    @property
-    def exit_code(self) -> int:
-        """0 current (or gap below threshold), 3 behind, the error's code on failure."""
-        if self.error is not None:
-            return self.error.exit_code
+    def _ok_exit_code(self) -> int:
+        """3 when the gap is at least the ``--fail-on`` threshold."""
         return EXIT_ATTENTION if self.failing else EXIT_OK
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "path": str(self.path),
-            "template": self.template,
-            "current": self.current,
-            "latest": self.latest,
-            "behind": self.behind,
-            "gap": self.gap.name.lower(),
-            "fail_on": self.fail_on.name.lower(),
-            "failing": self.failing,
-            "error": self.error.to_dict() if self.error else None,
-        }
+    def _json_extra(self) -> dict[str, Any]:
+        return {"behind": self.behind, "failing": self.failing}
 
 
 def check(path: Path, fail_on: Gap = Gap.PATCH) -> CheckResult:

@@ -18,6 +18,7 @@ from goldenpath.adapters import copier_adapter, git_adapter
 from goldenpath.adapters.template_config import TemplateConfig
 from goldenpath.config import Settings
 from goldenpath.errors import CatalogError, RepositoryError, UsageError
+from goldenpath.results import Result
 from goldenpath.services import answers as answers_service
 from goldenpath.services import catalogs
 from goldenpath.services.answers import Asker
@@ -39,8 +40,8 @@ class NewRequest:
 
 
 @dataclass
-class NewResult:
-    """What ``new`` produced."""
+class NewResult(Result):
+    """What ``new`` produced (``new`` raises its errors: the CLI prints them alone)."""
 
     path: Path
     template: str
@@ -50,19 +51,6 @@ class NewResult:
     commit: str
     answers: dict[str, Any]
     next_steps: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "path": str(self.path),
-            "template": self.template,
-            "catalog": self.catalog,
-            "version": self.version,
-            "files": self.files,
-            "commit": self.commit,
-            "answers": self.answers,
-            "next_steps": self.next_steps,
-        }
 
 
 def check_destination(dest: Path) -> None:
