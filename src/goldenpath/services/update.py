@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from goldenpath import changelog, scratch
 from goldenpath.adapters import copier_adapter, git_adapter
@@ -33,6 +33,7 @@ from goldenpath.errors import (
     RepositoryError,
     as_goldenpath_error,
 )
+from goldenpath.results import Result
 from goldenpath.services import catalogs, update_answers, update_apply, update_journal
 from goldenpath.services import project as project_service
 from goldenpath.services.answers import Asker
@@ -45,7 +46,7 @@ _MARKER = "<<<<<<< before updating"
 
 
 @dataclass
-class UpdateResult:
+class UpdateResult(Result):
     """What an update did (or, for a dry run, would do) to one repository."""
 
     path: Path
@@ -67,30 +68,17 @@ class UpdateResult:
         """True when there was nothing to update: same version and no answer changed."""
         return self.error is None and self.from_version == self.to_version and not self.answers
 
-    @property
-    def exit_code(self) -> int:
-        """0 done, 3 conflicts left, the error's code on failure."""
-        if self.error is not None:
-            return self.error.exit_code
+    _json_rename: ClassVar = {"from_version": "from", "to_version": "to"}
+
+    def _ok_exit_code(self) -> int:
+        """3 when conflicts are left for the user to resolve."""
         return EXIT_ATTENTION if self.conflicts else EXIT_OK
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+    def _json_extra(self) -> dict[str, Any]:
         return {
-            "path": str(self.path),
-            "dry_run": self.dry_run,
-            "template": self.template,
-            "from": self.from_version,
-            "to": self.to_version,
             "up_to_date": self.up_to_date,
-            "changed": self.changed,
-            "added": self.added,
-            "removed": self.removed,
-            "conflicts": self.conflicts,
-            "changelog": [{"version": str(e.version), "notes": e.body} for e in self.changelog],
-            "answers": [{"name": a.name, "old": a.old, "new": a.new} for a in self.answers],
+            "changelog": [{"version": e.version, "notes": e.body} for e in self.changelog],
             "diff": self.diff if self.dry_run else None,
-            "error": self.error.to_dict() if self.error else None,
         }
 
 
