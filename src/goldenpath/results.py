@@ -27,6 +27,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
+from datetime import date
 from pathlib import PurePath
 from typing import Any, ClassVar
 
@@ -37,9 +38,10 @@ from goldenpath.versions import Version
 def to_json(value: Any) -> Any:
     """``value`` as JSON-ready data.
 
-    Records, results and errors give their ``to_dict()``; paths and versions their text;
-    an enum its value when that is text, else its lower-case name (``Gap.MINOR`` is
-    ``"minor"``); other dataclasses their fields; mappings and sequences their items.
+    Records, results and errors give their ``to_dict()``; paths and versions their text,
+    dates their ISO form; an enum its value when that is text, else its lower-case name
+    (``Gap.MINOR`` is ``"minor"``); other dataclasses their fields; mappings and sequences
+    their items.
     Anything else is a ``TypeError``: a value with no agreed JSON form is a bug to fix
     here, not something to stringify silently.
     """
@@ -61,6 +63,8 @@ def _scalar(value: Any) -> Any:
         return value.value if isinstance(value.value, str) else value.name.lower()
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, date):
+        return value.isoformat()
     raise TypeError(f"no JSON form for {type(value).__name__}: {value!r}")
 
 
@@ -83,12 +87,13 @@ class Record:
         """JSON-ready form: the fields (renamed), the extra keys, ``error`` last."""
         if not is_dataclass(self):
             raise TypeError(f"{type(self).__name__} must be a dataclass to derive its JSON")
+        extra = self._json_extra()
         data: dict[str, Any] = {}
         for item in fields(self):
             key = self._json_rename.get(item.name, item.name)
             if key is not None:
-                data[key] = to_json(getattr(self, item.name))
-        data.update((key, to_json(value)) for key, value in self._json_extra().items())
+                data[key] = None if key in extra else to_json(getattr(self, item.name))
+        data.update((key, to_json(value)) for key, value in extra.items())
         if "error" in data:
             data["error"] = data.pop("error")
         return data
