@@ -4,9 +4,9 @@ versions it has released (newest first: the order people pick a ``--version`` fr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from goldenpath.config import Settings
+from goldenpath.results import Result
 from goldenpath.services import answers, catalogs
 
 
@@ -19,22 +19,13 @@ class TemplateInfo:
 
 
 @dataclass
-class TemplatesResult:
+class TemplatesResult(Result):
     """The catalog, its latest version, every released version and the templates."""
 
     catalog: str
     version: str | None
     versions: list[str] = field(default_factory=list)  # newest first; [] when unversioned
     templates: list[TemplateInfo] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "catalog": self.catalog,
-            "version": self.version,
-            "versions": self.versions,
-            "templates": [{"name": t.name, "description": t.description} for t in self.templates],
-        }
 
 
 def list_templates(catalog_option: str | None, settings: Settings) -> TemplatesResult:
