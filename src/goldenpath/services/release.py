@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from goldenpath import changelog
 from goldenpath.adapters import bundles
-from goldenpath.errors import CatalogError
+from goldenpath.errors import EXIT_ERROR, EXIT_OK, CatalogError
+from goldenpath.results import Result
 from goldenpath.versions import Version
 
 
 @dataclass
-class ReleaseResult:
+class ReleaseResult(Result):
     """The version released (or found already released, identical)."""
 
     version: str
@@ -28,27 +28,18 @@ class ReleaseResult:
     bundle: Path
     created: bool
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "version": self.version,
-            "commit": self.commit,
-            "bundle": str(self.bundle),
-            "created": self.created,
-        }
-
 
 @dataclass
-class VerifyResult:
+class VerifyResult(Result):
     """Consistency of a catalog folder with its bundle."""
 
     versions: list[str] = field(default_factory=list)
     unreleased: str | None = None
     problems: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"versions": self.versions, "unreleased": self.unreleased, "problems": self.problems}
+    def _ok_exit_code(self) -> int:
+        """1 when a problem was found: CI must fail on an inconsistent catalog."""
+        return EXIT_ERROR if self.problems else EXIT_OK
 
 
 def source_version(source: Path) -> Version:
