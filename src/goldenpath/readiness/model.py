@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from goldenpath.errors import EXIT_ATTENTION, EXIT_OK, GoldenpathError
+from goldenpath.results import Record, Result
 
 if TYPE_CHECKING:
     from goldenpath.readiness.facts import Repo
@@ -64,7 +65,7 @@ class Section(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Evidence:
+class Evidence(Record):
     """Where a verdict comes from: a file and line, or what was looked for and not found."""
 
     text: str
@@ -76,10 +77,6 @@ class Evidence:
         if self.path and self.line:
             where = f"{self.path}:{self.line}"
         return f"{where}: {self.text}" if where else self.text
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"path": self.path, "line": self.line, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -149,7 +146,7 @@ class Status(enum.Enum):
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckResult(Record):
     """A check's metadata plus its finding and whether it counts towards level and score."""
 
     check: type[Check]
@@ -167,8 +164,10 @@ class CheckResult:
         """The finding's specific hint, else the check's generic one."""
         return self.finding.hint or self.check.hint
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+    # the check class and its finding are shown flattened, as the keys below
+    _json_rename: ClassVar = {"check": None, "finding": None}
+
+    def _json_extra(self) -> dict[str, Any]:
         check = self.check
         return {
             "id": check.id,
@@ -177,18 +176,17 @@ class CheckResult:
             "weight": check.weight,
             "title": check.title,
             "reference": check.reference,
-            "state": self.finding.state.value,
-            "status": self.status.value,
+            "state": self.finding.state,
             "reason": self.reason or None,
             "counted": self.counted,
             "detail": self.finding.detail,
-            "evidence": [item.to_dict() for item in self.finding.evidence],
+            "evidence": self.finding.evidence,
             "hint": self.hint if self.finding.state in (State.FAIL, State.UNKNOWN) else None,
         }
 
 
 @dataclass
-class ReadinessReport:
+class ReadinessReport(Result):
     """The verdict on one repository (or one project folder inside it).
 
     ``error`` is set instead of raising, so a fleet run can keep going past a repository it
@@ -251,11 +249,8 @@ class ReadinessReport:
         """True when the level reached is at least the required one."""
         return self.error is None and self.level >= self.required
 
-    @property
-    def exit_code(self) -> int:
-        """0 when the required level is reached, 3 when below, the error's code on failure."""
-        if self.error is not None:
-            return self.error.exit_code
+    def _ok_exit_code(self) -> int:
+        """3 when the required level is not reached."""
         return EXIT_OK if self.meets else EXIT_ATTENTION
 
     def result(self, check_id: str) -> CheckResult | None:
@@ -267,19 +262,14 @@ class ReadinessReport:
         bad = [r for r in self.results if r.counted and r.finding.state is not State.PASS]
         return sorted(bad, key=lambda r: (r.check.level, r.check.section.value, r.check.id))
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+    _json_rename: ClassVar = {"results": "checks"}
+
+    def _json_extra(self) -> dict[str, Any]:
         return {
-            "path": self.path,
-            "template": self.template,
-            "tier": self.tier,
             "tier_source": self.tier_source or None,
-            "required": self.required.label,
-            "level": (self.level if self.error is None else Level.NONE).label,
+            "level": self.level if self.error is None else Level.NONE,
             "meets": self.meets,
             "score": self.score,
             "section_minimum": self.section_minimum,
-            "sections": {s.value: v for s, v in self.section_scores().items()},
-            "checks": [r.to_dict() for r in self.results],
-            "error": self.error.to_dict() if self.error else None,
+            "sections": self.section_scores(),
         }
