@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from goldenpath.errors import EXIT_ATTENTION, EXIT_OK
+from goldenpath.results import Record, Result
 
 # Labels `fleet update` puts on its pull/merge requests; `fleet status` reads the second.
 LABEL = "goldenpath"
@@ -46,7 +47,7 @@ class Outcome(StrEnum):
 
 
 @dataclass
-class ProjectOutcome:
+class ProjectOutcome(Record):
     """One generated project of a repository (``path`` "." for the root)."""
 
     path: str
@@ -63,27 +64,11 @@ class ProjectOutcome:
     reason: str | None = None
     hint: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "path": self.path,
-            "outcome": str(self.outcome),
-            "template": self.template,
-            "from": self.from_version,
-            "to": self.to_version,
-            "commit": self.commit,
-            "changed": self.changed,
-            "added": self.added,
-            "removed": self.removed,
-            "conflicts": self.conflicts,
-            "changelog": self.changelog,
-            "reason": self.reason,
-            "hint": self.hint,
-        }
+    _json_rename: ClassVar = {"from_version": "from", "to_version": "to"}
 
 
 @dataclass
-class Verify:
+class Verify(Record):
     """The ``--verify`` command's run on the update branch."""
 
     command: str
@@ -96,19 +81,12 @@ class Verify:
         """True when the command exited 0."""
         return self.exit_code == 0
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "command": self.command,
-            "exit_code": self.exit_code,
-            "passed": self.passed,
-            "seconds": round(self.seconds, 3),
-            "tail": self.tail,
-        }
+    def _json_extra(self) -> dict[str, Any]:
+        return {"passed": self.passed, "seconds": round(self.seconds, 3)}
 
 
 @dataclass
-class Superseded:
+class Superseded(Record):
     """An older ``goldenpath/update-to-*`` branch this run replaced."""
 
     branch: str
@@ -116,18 +94,9 @@ class Superseded:
     pull_request: str | None = None  # the request closed with a comment linking the new one
     note: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "branch": self.branch,
-            "deleted": self.deleted,
-            "pull_request": self.pull_request,
-            "note": self.note,
-        }
-
 
 @dataclass
-class RepoResult:
+class RepoResult(Record):
     """Everything the update did to one repository of the fleet."""
 
     name: str
@@ -150,29 +119,12 @@ class RepoResult:
         """True when any project needs a person, or delivering the branch failed."""
         return self.error is not None or any(p.outcome.needs_attention for p in self.projects)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "name": self.name,
-            "source": self.source,
-            "needs_attention": self.needs_attention,
-            "branch": self.branch,
-            "base": self.base,
-            "commit": self.commit,
-            "clone": self.clone,
-            "pushed": self.pushed,
-            "push_note": self.push_note,
-            "pull_request": self.pull_request,
-            "superseded": [s.to_dict() for s in self.superseded],
-            "verify": self.verify.to_dict() if self.verify else None,
-            "error": self.error,
-            "seconds": round(self.seconds, 3),
-            "projects": [p.to_dict() for p in self.projects],
-        }
+    def _json_extra(self) -> dict[str, Any]:
+        return {"needs_attention": self.needs_attention, "seconds": round(self.seconds, 3)}
 
 
 @dataclass
-class FleetUpdateResult:
+class FleetUpdateResult(Result):
     """The whole run: one result per repository of this shard, in fleet order."""
 
     repositories: list[RepoResult] = field(default_factory=list)
@@ -195,22 +147,19 @@ class FleetUpdateResult:
         """Repositories a person has to look at."""
         return [repo for repo in self.repositories if repo.needs_attention]
 
-    @property
-    def exit_code(self) -> int:
-        """0 when every repository is clean, 3 when any needs attention."""
+    # the repositories' results, and how many there are of them in the fleet and here
+    _json_rename: ClassVar = {"repositories": "results", "total": "repositories_in_fleet"}
+
+    def _ok_exit_code(self) -> int:
+        """3 when any repository needs attention."""
         return EXIT_ATTENTION if self.needs_attention else EXIT_OK
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (the ``--json`` summary)."""
+    def _json_extra(self) -> dict[str, Any]:
         return {
-            "to": self.to,
             "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
-            "repositories_in_fleet": self.total,
             "repositories": len(self.repositories),
-            "jobs": self.jobs,
             "seconds": round(self.seconds, 3),
             "counts": self.counts(),
             "needs_attention": [repo.name for repo in self.needs_attention],
             "exit_code": self.exit_code,
-            "results": [repo.to_dict() for repo in self.repositories],
         }
