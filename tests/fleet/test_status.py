@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -274,7 +275,7 @@ def test_fail_on_policies_and_exit_codes(by_file: FleetStatus, with_readiness: F
     assert by_file.attention(FailOn()) == [
         ("broken-answers", "error: cannot parse .copier-answers.yml: while parsing a flow sequence")
     ]
-    assert by_file.exit_code(FailOn()) == 3
+    assert by_file.exit_code == 3  # judged by the default policy
     major = [w for w, r in by_file.attention(FailOn.parse(["major"])) if "behind" in r]
     assert major == ["svc-edited", "svc-conflict", "mono/services/api"]
     minor = [w for w, r in by_file.attention(FailOn.parse(["minor"])) if "behind" in r]
@@ -306,7 +307,7 @@ def test_a_current_fleet_exits_zero_under_every_policy(fleet: Fleet) -> None:
         [inventory.entry_for(fleet["svc-current"].clone)], readiness=True, checks=CHECKS
     )
     for values in ([], ["patch"], ["readiness"], ["patch", "readiness"]):
-        assert result.exit_code(FailOn.parse(values)) == 0
+        assert replace(result, fail_on=FailOn.parse(values)).exit_code == 0
 
 
 def test_unreadable_repositories_and_interrupted_updates_are_data(
@@ -360,7 +361,7 @@ def test_unreadable_repositories_and_interrupted_updates_are_data(
         3,
         {"numerator": 2, "denominator": 2, "value": 1.0},
     )
-    assert result.exit_code(FailOn()) == 3
+    assert result.exit_code == 3
     as_json = json.loads(json.dumps(result.to_dict()))
     assert as_json["repositories"][0]["error"]["exit_code"] == 1
 

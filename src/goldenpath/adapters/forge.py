@@ -30,9 +30,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from email.message import Message
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 from goldenpath.errors import GoldenpathError, RepositoryError, UsageError
+from goldenpath.results import Record
 
 Kind = Literal["github", "gitlab"]
 KINDS: tuple[Kind, ...] = ("github", "gitlab")
@@ -47,7 +48,7 @@ class ForgeError(GoldenpathError):
 
 
 @dataclass(frozen=True)
-class ChangeRequest:
+class ChangeRequest(Record):
     """A pull request (GitHub) or merge request (GitLab), as far as goldenpath cares."""
 
     number: int  # GitHub's PR number, GitLab's MR iid: what humans and URLs use
@@ -60,18 +61,7 @@ class ChangeRequest:
     labels: tuple[str, ...] = ()
     node_id: str = ""  # GitHub's GraphQL id (draft changes go through GraphQL)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "number": self.number,
-            "url": self.url,
-            "head": self.head,
-            "base": self.base,
-            "title": self.title,
-            "draft": self.draft,
-            "state": self.state,
-            "labels": list(self.labels),
-        }
+    _json_rename: ClassVar = {"node_id": None}  # an API detail, not for people
 
 
 @dataclass(frozen=True)

@@ -318,17 +318,18 @@ def status(
                 jobs=jobs,
                 progress=advance,
                 forge_prs=requests,
+                fail_on=policy,
             )
         if html is not None:
             report.write(html, result, policy)
         if as_json:
-            data = result.to_dict(policy)
+            data = result.to_dict()
             data["html"] = str(html) if html is not None else None
             out.print_json(json.dumps(data))
         else:
             _print_status(result, policy)
             if html is not None:
                 out.print(f"Report written to {html}", markup=False)
-        return result.exit_code(policy)
+        return result.exit_code
 
     run(action)

@@ -38,6 +38,7 @@ import yaml
 
 from goldenpath.adapters import git_adapter
 from goldenpath.errors import RepositoryError, UsageError
+from goldenpath.results import Record
 
 ANSWERS_PATTERNS = (":(glob)**/.copier-answers*.yml", ":(glob)**/.copier-answers*.yaml")
 _ANSWERS_NAME = re.compile(r"^\.copier-answers[^/]*\.ya?ml$")
@@ -47,7 +48,7 @@ _SCP_URL = re.compile(r"^[\w.-]+@[\w.-]+:")  # git@host:group/repo.git
 
 
 @dataclass(frozen=True)
-class RepoEntry:
+class RepoEntry(Record):
     """One repository of the fleet, as the fleet file (or ``--discover``) names it."""
 
     name: str  # display name (last path/URL segment unless given)
@@ -62,18 +63,6 @@ class RepoEntry:
     def is_url(self) -> bool:
         """True when the repository is reached through git (cloned into the cache)."""
         return self.local is None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "name": self.name,
-            "source": self.source,
-            "local": str(self.local) if self.local else None,
-            "owner": self.owner,
-            "tier": self.tier,
-            "labels": dict(self.labels),
-            "skip": self.skip,
-        }
 
 
 def is_url(source: str) -> bool:

@@ -29,6 +29,7 @@ from typing import Any
 
 from goldenpath.fleet.status import FleetStatus, ProjectStatus
 from goldenpath.readiness.model import Level, State
+from goldenpath.results import Record
 from goldenpath.versions import Gap, Version
 
 ADOPTION_TARGET = (0.60, 0.80)
@@ -39,7 +40,7 @@ LEVEL_KEYS = (*(level.label for level in Level), "error")
 
 
 @dataclass(frozen=True)
-class Ratio:
+class Ratio(Record):
     """A share with its parts; ``value`` is None when nothing was counted."""
 
     numerator: int
@@ -56,18 +57,13 @@ class Ratio:
         value = self.value
         return "-" if value is None else f"{100 * value:.1f} %"
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+    def _json_extra(self) -> dict[str, Any]:
         value = self.value
-        return {
-            "numerator": self.numerator,
-            "denominator": self.denominator,
-            "value": round(value, 4) if value is not None else None,
-        }
+        return {"value": round(value, 4) if value is not None else None}
 
 
 @dataclass(frozen=True)
-class Kpi:
+class Kpi(Record):
     """A key figure against its target (for tiles and summaries)."""
 
     key: str
@@ -76,19 +72,9 @@ class Kpi:
     target: str
     verdict: str  # "on-target", "below", "above", "not-measured"
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "key": self.key,
-            "title": self.title,
-            "ratio": self.ratio.to_dict() if self.ratio else None,
-            "target": self.target,
-            "verdict": self.verdict,
-        }
-
 
 @dataclass
-class Totals:
+class Totals(Record):
     """Counts and shares over the whole fleet."""
 
     repositories: int = 0  # inventoried, skipped ones not included
@@ -149,30 +135,8 @@ class Totals:
             ),
         ]
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "repositories": self.repositories,
-            "skipped": self.skipped,
-            "unreadable": self.unreadable,
-            "from_catalog": self.from_catalog,
-            "not_from_catalog": self.not_from_catalog,
-            "projects": self.projects,
-            "project_errors": self.project_errors,
-            "current": self.current,
-            "behind": dict(self.behind),
-            "major_between": self.major_between,
-            "action_needed": self.action_needed,
-            "open_update_branches": self.open_update_branches,
-            "adoption": self.adoption.to_dict(),
-            "readiness_assessed": self.readiness_assessed,
-            "readiness_compliance": {k: v.to_dict() for k, v in self.readiness_compliance.items()},
-            "drift_measured": self.drift_measured,
-            "drift_coverage": {k: v.to_dict() for k, v in self.drift_coverage.items()},
-            "readiness_levels": self.readiness_levels,
-            "version_distribution": self.version_distribution,
-            "kpis": [k.to_dict() for k in self.kpis()],
-        }
+    def _json_extra(self) -> dict[str, Any]:
+        return {"kpis": self.kpis()}
 
 
 def _at_least(ratio: Ratio | None, target: float) -> str:

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
 
@@ -57,6 +57,7 @@ from goldenpath.readiness import service as readiness_service
 from goldenpath.readiness import settings as readiness_settings
 from goldenpath.readiness.facts import Repo
 from goldenpath.readiness.model import Check, ReadinessReport, State
+from goldenpath.results import Record, Result
 from goldenpath.services import catalogs, update_journal
 from goldenpath.versions import Gap, Version
 
@@ -97,7 +98,7 @@ def _request_dict(request: forge.ChangeRequest | None) -> dict[str, Any] | None:
 
 
 @dataclass(frozen=True)
-class UpdateBranch:
+class UpdateBranch(Record):
     """An update branch found in a repository: what git knows, and its open pull/merge
     request when the forge was asked."""
 
@@ -117,21 +118,12 @@ class UpdateBranch:
             return "merged"
         return "pushed" if self.remote else "local"
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "name": self.name,
-            "target": self.target,
-            "local": self.local,
-            "remote": self.remote,
-            "merged": self.merged,
-            "state": self.state,
-            "request": _request_dict(self.request),
-        }
+    def _json_extra(self) -> dict[str, Any]:
+        return {"state": self.state, "request": _request_dict(self.request)}
 
 
 @dataclass(frozen=True)
-class ForgeLookup:
+class ForgeLookup(Record):
     """What the forge said about one repository's update requests (``forge_prs``)."""
 
     kind: forge.Kind | None  # None when the remote's host is neither known nor given
@@ -139,18 +131,15 @@ class ForgeLookup:
     requests: tuple[forge.ChangeRequest, ...] = ()  # open, head goldenpath/update-to-*
     error: GoldenpathError | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (the requests themselves are on their branches)."""
-        return {
-            "kind": self.kind,
-            "project": self.project,
-            "open_requests": len(self.requests),
-            "error": self.error.to_dict() if self.error else None,
-        }
+    # the requests themselves are shown on their branches; here only how many there are
+    _json_rename: ClassVar = {"requests": None}
+
+    def _json_extra(self) -> dict[str, Any]:
+        return {"open_requests": len(self.requests)}
 
 
 @dataclass
-class ProjectStatus:
+class ProjectStatus(Record):
     """One row of the fleet: a generated project, or a repository not from the catalog."""
 
     repository: str
@@ -209,30 +198,14 @@ class ProjectStatus:
         result = self.readiness.result(DRIFT_CHECK)
         return result.finding.state if result is not None else None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (readiness summarised: level, required, failing checks)."""
+    _json_rename: ClassVar = {"version": "current"}
+
+    def _json_extra(self) -> dict[str, Any]:
+        # readiness summarised: level, required, failing checks
         return {
-            "repository": self.repository,
-            "path": self.path,
-            "answers_file": self.answers_file,
-            "outcome": self.outcome,
-            "owner": self.owner,
-            "labels": dict(self.labels),
-            "template": self.template,
-            "source": self.source,
-            "catalog": self.catalog,
-            "current": self.current,
-            "latest": self.latest,
-            "releases_behind": self.releases_behind,
-            "gap": self.gap.name.lower(),
-            "major_between": self.major_between,
-            "action_needed": list(self.action_needed),
-            "tier": self.tier,
             "tier_source": self.tier_source or None,
             "readiness": _readiness_dict(self.readiness),
-            "update_branches": [b.to_dict() for b in self.update_branches],
-            "error": self.error.to_dict() if self.error else None,
-            "forge_error": self.forge_error.to_dict() if self.forge_error else None,
+            "outcome": self.outcome,
         }
 
 
@@ -263,7 +236,7 @@ def _readiness_dict(report: ReadinessReport | None) -> dict[str, Any] | None:
 
 
 @dataclass
-class RepoStatus:
+class RepoStatus(Record):
     """One repository of the fleet and its rows."""
 
     entry: RepoEntry
@@ -284,21 +257,14 @@ class RepoStatus:
             return "not-from-catalog"
         return "catalog"
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            **self.entry.to_dict(),
-            "root": str(self.root) if self.root else None,
-            "outcome": self.outcome,
-            "projects": [p.to_dict() for p in self.projects],
-            "update_branches": [b.to_dict() for b in self.update_branches],
-            "error": self.error.to_dict() if self.error else None,
-            "forge": self.forge.to_dict() if self.forge else None,
-        }
+    _json_rename: ClassVar = {"entry": None}  # its keys are the row's own
+
+    def _json_extra(self) -> dict[str, Any]:
+        return {**self.entry.to_dict(), "outcome": self.outcome}
 
 
 @dataclass(frozen=True)
-class CatalogInfo:
+class CatalogInfo(Record):
     """What the run learnt about one catalog source (once per run)."""
 
     source: str
@@ -313,15 +279,10 @@ class CatalogInfo:
         """The newest released version."""
         return self.versions[-1] if self.versions else None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "source": self.source,
-            "label": self.label,
-            "latest": str(self.latest) if self.latest else None,
-            "versions": [str(v) for v in self.versions],
-            "error": self.error.to_dict() if self.error else None,
-        }
+    _json_rename: ClassVar = {"catalog": None, "changelog": None}  # for the run, not for JSON
+
+    def _json_extra(self) -> dict[str, Any]:
+        return {"latest": self.latest}
 
 
 @dataclass(frozen=True)
@@ -367,23 +328,27 @@ class FailOn:
 
 
 @dataclass
-class FleetStatus:
+class FleetStatus(Result):
     """The whole fleet: every repository with its rows, and the catalogs they use."""
 
     repositories: list[RepoStatus]
     catalogs: list[CatalogInfo]
     readiness: bool  # whether readiness was assessed
     forge_prs: bool = False  # whether the forges were asked for open update requests
+    fail_on: FailOn = field(default_factory=FailOn)  # what else than errors exits 3
+
+    _json_rename: ClassVar = {"fail_on": None}
 
     @property
     def projects(self) -> list[ProjectStatus]:
         """Every row: generated projects and repositories not from the catalog."""
         return [p for r in self.repositories for p in r.projects]
 
-    def attention(self, fail_on: FailOn) -> list[tuple[str, str]]:
-        """(repository/path, reason) for everything that needs attention under ``fail_on``:
-        unreadable repositories, projects with errors, forges that could not be asked for
-        the update requests, and what the policy fails."""
+    def attention(self, fail_on: FailOn | None = None) -> list[tuple[str, str]]:
+        """(repository/path, reason) for everything that needs attention under ``fail_on``
+        (default: the status's own policy): unreadable repositories, projects with errors,
+        forges that could not be asked for the update requests, and what the policy fails."""
+        policy = self.fail_on if fail_on is None else fail_on
         found: list[tuple[str, str]] = []
         for repo in self.repositories:
             if repo.entry.skip:
@@ -395,26 +360,20 @@ class FleetStatus:
                 found.append((repo.entry.name, reason))
             for project in repo.projects:
                 where = _row_name(project)
-                found.extend((where, reason) for reason in fail_on.reasons(project))
+                found.extend((where, reason) for reason in policy.reasons(project))
         return found
 
-    def exit_code(self, fail_on: FailOn) -> int:
-        """0 when nothing needs attention, 3 otherwise (see :meth:`attention`)."""
-        return EXIT_ATTENTION if self.attention(fail_on) else EXIT_OK
+    def _ok_exit_code(self) -> int:
+        """3 when anything needs attention under the status's policy (see :meth:`attention`)."""
+        return EXIT_ATTENTION if self.attention() else EXIT_OK
 
-    def to_dict(self, fail_on: FailOn | None = None) -> dict[str, Any]:
-        """JSON-ready form, totals included."""
+    def _json_extra(self) -> dict[str, Any]:
         from goldenpath.fleet import kpis  # noqa: PLC0415 - kpis imports this module
 
-        policy = fail_on or FailOn()
         return {
-            "readiness": self.readiness,
-            "forge_prs": self.forge_prs,
-            "totals": kpis.totals(self).to_dict(),
-            "catalogs": [c.to_dict() for c in self.catalogs],
-            "repositories": [r.to_dict() for r in self.repositories],
-            "attention": [{"where": w, "reason": r} for w, r in self.attention(policy)],
-            "exit_code": self.exit_code(policy),
+            "totals": kpis.totals(self),
+            "attention": [{"where": w, "reason": r} for w, r in self.attention()],
+            "exit_code": self.exit_code,
         }
 
 
@@ -741,11 +700,12 @@ def status(
     cache_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
     forge_prs: ForgeOptions | None = None,
+    fail_on: FailOn | None = None,
 ) -> FleetStatus:
     """Read every repository of ``entries`` (``jobs`` at a time) and return the fleet's
-    status; with ``readiness``, also score every row with ``checks`` (default: the
-    registry's, loaded once); with ``forge_prs``, also list each repository's open update
-    requests on its forge (a usage error at once when no token is set)."""
+    status, judged by ``fail_on``; with ``readiness``, also score every row with ``checks``
+    (default: the registry's, loaded once); with ``forge_prs``, also list each repository's
+    open update requests on its forge (a usage error at once when no token is set)."""
     if forge_prs is not None:
         check_forge_token(forge_prs)
     workers = max(1, jobs if jobs is not None else default_jobs())
@@ -777,7 +737,13 @@ def status(
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(assess, rows))
-    return FleetStatus(repos, [infos[s] for s in sources], readiness, forge_prs is not None)
+    return FleetStatus(
+        repos,
+        [infos[s] for s in sources],
+        readiness,
+        forge_prs is not None,
+        fail_on if fail_on is not None else FailOn(),
+    )
 
 
 def default_jobs() -> int:
