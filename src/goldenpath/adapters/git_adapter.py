@@ -20,8 +20,10 @@ from git import Git, GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 from goldenpath import scratch
 from goldenpath.errors import CatalogError, GoldenpathError, RepositoryError
 
-# A fixed identity for commits goldenpath makes itself when the user has none configured
-# (fresh CI runners): the initial commit of a generated repo, and catalog releases.
+# goldenpath's identity for the commits it makes itself: the initial commit of a generated
+# repository and a fleet update branch's commits when the user has none configured (fresh
+# CI runners), and always the throwaway commits of private clones and snapshots. Catalog
+# releases have their own fixed identity (``bundles.RELEASE_IDENTITY``).
 FALLBACK_IDENTITY = {
     "GIT_AUTHOR_NAME": "goldenpath",
     "GIT_AUTHOR_EMAIL": "goldenpath@localhost",
