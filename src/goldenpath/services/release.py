@@ -18,6 +18,9 @@ from goldenpath.errors import EXIT_ERROR, EXIT_OK, CatalogError
 from goldenpath.results import Result
 from goldenpath.versions import Version
 
+# A catalog folder holds at least one of these (VERSION may be what is missing).
+_CATALOG_FILES = ("VERSION", "CHANGELOG.md", "copier.yml")
+
 
 @dataclass
 class ReleaseResult(Result):
@@ -42,21 +45,40 @@ class VerifyResult(Result):
         return EXIT_ERROR if self.problems else EXIT_OK
 
 
+def _require_catalog(source: Path) -> None:
+    """A path that is no catalog folder is named as such, not as a VERSION missing in it."""
+    hint = "pass the catalog folder (it holds VERSION, CHANGELOG.md and copier.yml) as --source"
+    if not source.exists():
+        raise CatalogError(f"catalog folder {source} does not exist", hint=hint)
+    if not source.is_dir():
+        raise CatalogError(f"{source} is not a folder", hint=hint)
+    if not any((source / name).is_file() for name in _CATALOG_FILES):
+        raise CatalogError(
+            f"{source} is not a catalog folder (no {', '.join(_CATALOG_FILES)})", hint=hint
+        )
+
+
 def source_version(source: Path) -> Version:
     """The version named by ``VERSION`` in a catalog folder."""
+    _require_catalog(source)
     version_file = source / "VERSION"
     if not version_file.is_file():
         raise CatalogError(f"{version_file} is missing", hint="write the version, e.g. 1.2.0")
-    try:
+    try:  # a garbled file (not UTF-8, not X.Y.Z) is a ValueError as well
         return Version.parse(version_file.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise CatalogError(f"{version_file}: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"{version_file}: {exc}", hint="write the version, e.g. 1.2.0") from exc
 
 
 def _changelog(source: Path) -> str:
     """The catalog's changelog text; "" when it is missing (release and verify say so)."""
     path = source / "CHANGELOG.md"
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+    if not path.is_file():
+        return ""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:  # not UTF-8, unreadable
+        raise CatalogError(f"{path}: {exc}", hint="the changelog must be UTF-8 text") from exc
 
 
 def _released(bundle: Path) -> dict[Version, str]:
@@ -113,11 +135,14 @@ def _unknown_tags(source: Path, log: str) -> list[str]:
 
 def verify(source: Path, bundle: Path) -> VerifyResult:
     """Check the bundle's history against the changelog and the source folder."""
+    _require_catalog(source)  # before the bundle: a wrong --source is the likelier mistake
     result = VerifyResult()
     released = _released(bundle)
     result.versions = [str(v) for v in sorted(released)]
     if not released:
-        result.problems.append(f"{bundle} holds no release")
+        result.problems.append(
+            f"{bundle} {'holds no release' if bundle.exists() else 'does not exist'}"
+        )
         return result
     log = _changelog(source)
     if not log:
