@@ -178,7 +178,7 @@ def new(
             out.print("Next steps:")
             for step in result.next_steps:
                 out.print(f"  {step}", markup=False)
-        return EXIT_OK
+        return result.exit_code
 
     _run(action)
 
@@ -379,7 +379,7 @@ def templates(
         result = templates_service.list_templates(catalog, load_settings())
         if as_json:
             out.print_json(json.dumps(result.to_dict()))
-            return EXIT_OK
+            return result.exit_code
         if result.version:
             out.print(f"Catalog {result.catalog}, version {result.version}", markup=False)
             out.print("Versions: " + ", ".join(result.versions), markup=False)
@@ -391,7 +391,7 @@ def templates(
             )
         for info in result.templates:
             out.print(f"  {info.name:<20} {info.description}", markup=False)
-        return EXIT_OK
+        return result.exit_code
 
     _run(action)
 
@@ -412,6 +412,7 @@ def catalog_release(
 ) -> None:
     """Release VERSION of the catalog folder into the bundle (needs a dated changelog entry)."""
 
+    @_json_errors(as_json)
     def action() -> int:
         result = release_service.release(source, bundle)
         if as_json:
@@ -422,7 +423,7 @@ def catalog_release(
             out.print(
                 f"v{result.version} is already released, identical ({result.commit}).", markup=False
             )
-        return EXIT_OK
+        return result.exit_code
 
     _run(action)
 
@@ -435,6 +436,7 @@ def catalog_verify(
 ) -> None:
     """Check the bundle's releases against the changelog and the catalog folder."""
 
+    @_json_errors(as_json)
     def action() -> int:
         result = release_service.verify(source, bundle)
         if as_json:
@@ -445,6 +447,6 @@ def catalog_verify(
                 out.print(f"Unreleased: {result.unreleased}", markup=False)
             for problem in result.problems:
                 err.print(f"problem: {problem}", markup=False)
-        return 1 if result.problems else EXIT_OK
+        return result.exit_code
 
     _run(action)
