@@ -119,8 +119,14 @@ class RepoResult(Record):
         """True when any project needs a person, or delivering the branch failed."""
         return self.error is not None or any(p.outcome.needs_attention for p in self.projects)
 
+    _json_rename: ClassVar = {"projects": None}  # after the repository's own keys
+
     def _json_extra(self) -> dict[str, Any]:
-        return {"needs_attention": self.needs_attention, "seconds": round(self.seconds, 3)}
+        return {
+            "needs_attention": self.needs_attention,
+            "seconds": round(self.seconds, 3),
+            "projects": self.projects,
+        }
 
 
 @dataclass
@@ -147,8 +153,8 @@ class FleetUpdateResult(Result):
         """Repositories a person has to look at."""
         return [repo for repo in self.repositories if repo.needs_attention]
 
-    # the repositories' results, and how many there are of them in the fleet and here
-    _json_rename: ClassVar = {"repositories": "results", "total": "repositories_in_fleet"}
+    # how many repositories there are in the fleet and here; their results come last
+    _json_rename: ClassVar = {"repositories": None, "total": "repositories_in_fleet"}
 
     def _ok_exit_code(self) -> int:
         """3 when any repository needs attention."""
@@ -162,4 +168,5 @@ class FleetUpdateResult(Result):
             "counts": self.counts(),
             "needs_attention": [repo.name for repo in self.needs_attention],
             "exit_code": self.exit_code,
+            "results": self.repositories,
         }

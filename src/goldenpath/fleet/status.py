@@ -257,10 +257,16 @@ class RepoStatus(Record):
             return "not-from-catalog"
         return "catalog"
 
-    _json_rename: ClassVar = {"entry": None}  # its keys are the row's own
+    # the entry's keys are the repository's own; its rows follow them
+    _json_rename: ClassVar = {"entry": None, "projects": None, "update_branches": None}
 
     def _json_extra(self) -> dict[str, Any]:
-        return {**self.entry.to_dict(), "outcome": self.outcome}
+        return {
+            **self.entry.to_dict(),
+            "outcome": self.outcome,
+            "projects": self.projects,
+            "update_branches": self.update_branches,
+        }
 
 
 @dataclass(frozen=True)
@@ -337,7 +343,8 @@ class FleetStatus(Result):
     forge_prs: bool = False  # whether the forges were asked for open update requests
     fail_on: FailOn = field(default_factory=FailOn)  # what else than errors exits 3
 
-    _json_rename: ClassVar = {"fail_on": None}
+    # the policy shows in "attention" and "exit_code"; the long lists follow the totals
+    _json_rename: ClassVar = {"fail_on": None, "repositories": None, "catalogs": None}
 
     @property
     def projects(self) -> list[ProjectStatus]:
@@ -372,6 +379,8 @@ class FleetStatus(Result):
 
         return {
             "totals": kpis.totals(self),
+            "catalogs": self.catalogs,
+            "repositories": self.repositories,
             "attention": [{"where": w, "reason": r} for w, r in self.attention()],
             "exit_code": self.exit_code,
         }

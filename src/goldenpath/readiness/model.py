@@ -262,7 +262,7 @@ class ReadinessReport(Result):
         bad = [r for r in self.results if r.counted and r.finding.state is not State.PASS]
         return sorted(bad, key=lambda r: (r.check.level, r.check.section.value, r.check.id))
 
-    _json_rename: ClassVar = {"results": "checks"}
+    _json_rename: ClassVar = {"results": None}  # as "checks", after the summary
 
     def _json_extra(self) -> dict[str, Any]:
         return {
@@ -272,4 +272,5 @@ class ReadinessReport(Result):
             "score": self.score,
             "section_minimum": self.section_minimum,
             "sections": self.section_scores(),
+            "checks": self.results,
         }
