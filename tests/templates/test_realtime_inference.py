@@ -7,8 +7,9 @@
   latency histogram buckets, the feature list in the request schema, the rollout choice in
   the Kubernetes files, the classification in the log redaction default, the model URI in
   the configuration.
-- The rollout script is shellcheck-clean; the questions refuse answers that would render a
-  broken service.
+- The rollout script is shellcheck-clean.
+
+The questions' refusals are tested for every template in test_refused_answers.py.
 """
 
 from __future__ import annotations
@@ -293,34 +294,3 @@ def test_rollout_script_is_shellcheck_clean(project: Path) -> None:
     shellcheck = tools.find_tool("shellcheck", hint="apt-get install shellcheck")
     result = tools.run([shellcheck, "deploy/rollout.sh"], cwd=project)
     assert result.returncode == 0, tools.output_of(result)
-
-
-# ------------------------------------------------------------------ question validation
-
-
-@pytest.mark.parametrize(
-    ("answers", "message"),
-    [
-        (
-            {"model_source": "mlflow", "mlflow_model_uri": "models:/fraud/3"},
-            "models:/<name>@<alias>",
-        ),
-        (
-            {"model_source": "mlflow", "features": [{"name": "Amount", "type": "float"}]},
-            "snake_case",
-        ),
-        ({"model_source": "mlflow", "features": [{"name": "class", "type": "float"}]}, "keyword"),
-        ({"model_source": "mlflow", "features": [{"name": "a", "type": "decimal"}]}, "float, int"),
-        (
-            {"model_source": "mlflow", "features": [{"name": "a", "type": "int"}] * 2},
-            "appears twice",
-        ),
-        ({"slo_availability": 100}, "error budget"),
-        ({"slo_latency_p99_ms": 1}, "between 5"),
-    ],
-)
-def test_questions_refuse_broken_answers(
-    answers: dict[str, Any], message: str, tmp_path: Path
-) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
-        tools.render_with(T, answers, tmp_path / "out")
