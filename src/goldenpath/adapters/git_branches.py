@@ -146,23 +146,6 @@ def staged_changes(repo: Path) -> tuple[list[str], list[str]]:
     return _paths(written), _paths(deleted)
 
 
-def written_files(repo: Path, old: str, new: str) -> list[str]:
-    """Paths added or modified between two commits."""
-    return _paths(
-        _git(
-            repo,
-            "diff-tree",
-            "-r",
-            "-z",
-            "--no-renames",
-            "--name-only",
-            "--diff-filter=d",
-            old,
-            new,
-        )
-    )
-
-
 def _paths(out: str) -> list[str]:
     return [path for path in out.split("\0") if path]
 
