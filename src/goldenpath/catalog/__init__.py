@@ -1,0 +1,1 @@
+"""Catalog authoring: template manifests, generated copier files, migrations and upgrade tests."""
