@@ -14,6 +14,7 @@ from pathlib import Path
 
 from goldenpath import changelog
 from goldenpath.adapters import bundles
+from goldenpath.catalog import generate as generated
 from goldenpath.errors import EXIT_ERROR, EXIT_OK, CatalogError
 from goldenpath.results import Result
 from goldenpath.versions import Version
@@ -88,8 +89,18 @@ def _released(bundle: Path) -> dict[Version, str]:
 
 
 def release(source: Path, bundle: Path) -> ReleaseResult:
-    """Release ``VERSION`` of ``source`` into ``bundle``; idempotent for identical content."""
+    """Release ``VERSION`` of ``source`` into ``bundle``; idempotent for identical content.
+
+    Stale generated files are refused: the release would ship a copier.yml that does not
+    offer what the manifests say.
+    """
     version = source_version(source)
+    stale = generated.stale_files(source)
+    if stale:
+        raise CatalogError(
+            f"generated files are stale: {', '.join(stale)}",
+            hint=f"{generated.REGENERATE} {source}, review and commit, then release",
+        )
     log = _changelog(source)
     entry = changelog.entry_for(log, version)
     if entry is None or entry.released is None:
@@ -133,6 +144,15 @@ def _unknown_tags(source: Path, log: str) -> list[str]:
     ]
 
 
+def _stale_generated(source: Path) -> list[str]:
+    """Generated files that differ from the manifests, or why they cannot be generated."""
+    try:
+        stale = generated.stale_files(source)
+    except CatalogError as exc:
+        return [f"cannot generate the copier files: {exc.message}"]
+    return [f"{source / name} is stale: {generated.REGENERATE}" for name in stale]
+
+
 def verify(source: Path, bundle: Path) -> VerifyResult:
     """Check the bundle's history against the changelog and the source folder."""
     _require_catalog(source)  # before the bundle: a wrong --source is the likelier mistake
@@ -148,6 +168,7 @@ def verify(source: Path, bundle: Path) -> VerifyResult:
     if not log:
         result.problems.append(f"{source / 'CHANGELOG.md'} is missing or empty")
     result.problems.extend(_unknown_tags(source, log))
+    result.problems.extend(_stale_generated(source))
     ordered = sorted(released)
     for previous, version in zip([None, *ordered], ordered, strict=False):
         if changelog.entry_for(log, version) is None:
