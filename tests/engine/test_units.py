@@ -9,9 +9,10 @@ import pytest
 
 from goldenpath import changelog
 from goldenpath.adapters import template_config
+from goldenpath.catalog.manifest import load_manifests
 from goldenpath.errors import AnswersError
 from goldenpath.services import answers
-from goldenpath.services.recommend import recommend
+from goldenpath.services.recommend import Recommender, recommender
 from goldenpath.versions import Gap, Version
 
 from .catalog_factory import make_catalog_tree
@@ -85,7 +86,20 @@ def test_changelog_between_is_oldest_first_and_skips_unreleased() -> None:
     ],
 )
 def test_recommendation(facts: tuple[bool, bool, bool], template: str) -> None:
-    assert recommend(*facts).template == template
+    """The builtin catalog's manifests pick as the wizard always has: a waiting caller
+    wins, then training (scheduled retraining is still training), then scheduled scoring,
+    and online serving when nothing fits."""
+    builtin = recommender(load_manifests(REPO_ROOT / "templates"))
+    assert isinstance(builtin, Recommender)
+    assert [q.trait for q in builtin.questions] == ["waits", "training", "scheduled"]
+    pick = builtin.recommend(dict(zip(["waits", "scheduled", "training"], facts, strict=True)))
+    assert pick.template == template
+    if not any(facts):
+        assert pick.reason == "no other fit: online serving is the default"
+
+
+def test_a_catalog_without_manifests_recommends_nothing(tmp_path: Path) -> None:
+    assert recommender(load_manifests(make_catalog_tree(tmp_path / "c"))) is None
 
 
 def test_collect_uses_defaults_derived_from_earlier_answers(tmp_path: Path) -> None:

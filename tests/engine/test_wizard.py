@@ -15,7 +15,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from .catalog_factory import git_catalog
+from .catalog_factory import git, git_catalog, make_catalog_tree, write
 
 DOWN = "\x1b[B"
 CLEAR_LINE = "\x15"  # Ctrl-U: prompt_toolkit's unix-line-discard
@@ -38,6 +38,31 @@ def _spawn(args: list[str], home: Path, cwd: Path, columns: int = 160) -> pexpec
     )
 
 
+def _manifest(name: str, trait: str, question: str, rank: int, fallback: str = "") -> str:
+    return (
+        f"name: {name}\ndescription: A small {name}\nchoice_label: '{name}: a small {name}'\n"
+        f"component: service\nnoun: {name}\n"
+        f"defaults: {{project_name: demo-project, description: A small {name}}}\n"
+        "next_steps: [make run]\npresets: {aws-github: {}}\n"
+        f"recommend: {{trait: {trait}, question: '{question}', reason: it is a {name}, "
+        f"rank: {rank}{', fallback: the default' if fallback else ''}}}\n"
+    )
+
+
+def _catalog_with_manifests(root: Path) -> Path:
+    """The tiny catalog whose two templates carry manifests: the wizard asks their traits."""
+    make_catalog_tree(root)
+    waits = "Does a caller wait for each prediction?"
+    write(root / "svc/template.yml", _manifest("svc", "waits", waits, 1, fallback="yes"))
+    scheduled = "Is the job scheduled over stored data?"
+    write(root / "job/template.yml", _manifest("job", "scheduled", scheduled, 2))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "v1.0.0")
+    git(root, "tag", "v1.0.0")
+    return root
+
+
 def _words(screen: str) -> str:
     """Terminal output as plain words: escape sequences removed, whitespace collapsed."""
     return " ".join(ANSI.sub("", screen).split())
@@ -46,20 +71,16 @@ def _words(screen: str) -> str:
 def test_wizard_recommends_asks_validates_summarises_and_renders(
     tmp_path: Path, fresh_user: Path
 ) -> None:
-    catalog = git_catalog(tmp_path / "catalog")
+    catalog = _catalog_with_manifests(tmp_path / "catalog")
     child = _spawn(["new", "--catalog", str(catalog), "my-job"], fresh_user, tmp_path)
-    # The use-case questions: nobody waits, it is scheduled, it is not about training.
+    # The use-case questions come from the catalog's manifests: nobody waits, it is
+    # scheduled. The recommended template is the list's default: Enter takes it.
     child.expect("wait for each prediction")
     child.send("n\r")
     child.expect("scheduled over stored data")
     child.send("y\r")
-    child.expect("training")
-    child.send("n\r")
-    child.expect("Recommended: ")
-    # The catalog's own template ids are svc/job; the recommendation is one of the builtin
-    # templates, so the person moves to "job" with the arrow key.
+    child.expect("Recommended: job")
     child.expect("Template")
-    child.send(DOWN)
     child.send("\r")
     child.expect("Project name")
     child.send(CLEAR_LINE + "Bad Name\r")
@@ -101,7 +122,7 @@ def test_wizard_cancel_writes_nothing(tmp_path: Path, fresh_user: Path) -> None:
 
 def test_a_yes_no_answer_waits_for_enter(tmp_path: Path, fresh_user: Path) -> None:
     """Typing n then Enter answers one question, never the next one too."""
-    catalog = git_catalog(tmp_path / "catalog")
+    catalog = _catalog_with_manifests(tmp_path / "catalog")
     child = _spawn(["new", "--catalog", str(catalog), "my-job"], fresh_user, tmp_path)
     child.expect("wait for each prediction")
     child.send("n")
@@ -110,10 +131,25 @@ def test_a_yes_no_answer_waits_for_enter(tmp_path: Path, fresh_user: Path) -> No
     child.expect("scheduled over stored data")
     child.send("y")
     child.send("\r")
-    child.expect("training")
-    child.send("n\r")
-    child.expect("Recommended: batch-inference")  # scheduled, nobody waits, not training
+    child.expect("Recommended: job")  # scheduled, nobody waits
     child.expect("Template")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+
+
+def test_a_catalog_without_manifests_offers_its_templates_without_questions(
+    tmp_path: Path, fresh_user: Path
+) -> None:
+    """No manifest, no traits: the wizard does not ask questions it cannot act on."""
+    catalog = git_catalog(tmp_path / "catalog")
+    child = _spawn(["new", "--catalog", str(catalog), "my-job"], fresh_user, tmp_path)
+    child.expect("Template")
+    assert "use case" not in _words(child.before)
+    child.send(DOWN)
+    child.send("\r")
+    child.expect("Project name")
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()

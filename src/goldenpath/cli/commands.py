@@ -42,7 +42,7 @@ from goldenpath.services import release as release_service
 from goldenpath.services import templates as templates_service
 from goldenpath.services import update as update_service
 from goldenpath.services.answers import TerminalAsker
-from goldenpath.services.recommend import USE_CASE_QUESTIONS, recommend
+from goldenpath.services.recommend import Recommender
 from goldenpath.versions import Gap
 
 
@@ -85,11 +85,15 @@ def _parse_data(pairs: list[str], data_file: Path | None) -> dict[str, Any]:
     return data
 
 
-def _choose_template(asker: TerminalAsker) -> Callable[[list[tuple[str, str]]], str]:
-    def choose(choices: list[tuple[str, str]]) -> str:
+def _choose_template(
+    asker: TerminalAsker,
+) -> Callable[[list[tuple[str, str]], Recommender | None], str]:
+    def choose(choices: list[tuple[str, str]], recommender: Recommender | None) -> str:
+        if recommender is None:  # a catalog without manifests: nothing to recommend from
+            return str(asker.select("Template", choices, None))
         out.print("A few questions about your use case first.")
-        facts = {key: asker.confirm(text, False) for key, text in USE_CASE_QUESTIONS}
-        pick = recommend(**facts)
+        facts = {q.trait: asker.confirm(q.text, False) for q in recommender.questions}
+        pick = recommender.recommend(facts)
         out.print(f"Recommended: {pick.template} ({pick.reason}).")
         return str(asker.select("Template", choices, pick.template))
 

@@ -14,13 +14,14 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from goldenpath.adapters import bundles, git_adapter, template_config
+from goldenpath.catalog.manifest import Manifest, load_manifests
 from goldenpath.config import Settings
 from goldenpath.errors import CatalogError
 from goldenpath.versions import Version
@@ -173,11 +174,28 @@ def require_known(catalog: Catalog, version: Version, known: list[Version]) -> N
 
 @dataclass
 class CatalogView:
-    """What goldenpath reads from one catalog version: questions, templates, changelog."""
+    """What goldenpath reads from one catalog version: questions, templates, changelog.
+
+    Templates are described by their manifests (``<name>/template.yml``); versions released
+    before manifests existed have ``catalog.yml`` instead (``manifest``), organisation
+    catalogs may have neither (then the ``template`` choice labels describe them).
+    """
 
     config: template_config.TemplateConfig
     manifest: dict[str, dict[str, object]]
     changelog: str
+    manifests: list[Manifest] = field(default_factory=list)
+
+    def describe(self, name: str, label: str) -> tuple[str, list[str]]:
+        """(description, next steps) of template ``name`` whose choice label is ``label``."""
+        for found in self.manifests:
+            if found.name == name:
+                return found.description, list(found.next_steps)
+        entry = self.manifest.get(name) or {}
+        raw_steps = entry.get("next_steps")
+        steps = [str(s) for s in raw_steps] if isinstance(raw_steps, list) else []
+        description = str(entry.get("description") or label.partition(":")[2].strip() or label)
+        return description, steps
 
 
 @contextmanager
@@ -192,4 +210,4 @@ def open_version(catalog: Catalog, version: Version | None) -> Iterator[CatalogV
             manifest = dict(loaded.get("templates") or {})
         changelog_file = root / "CHANGELOG.md"
         changelog = changelog_file.read_text(encoding="utf-8") if changelog_file.is_file() else ""
-        yield CatalogView(config, manifest, changelog)
+        yield CatalogView(config, manifest, changelog, load_manifests(root))

@@ -21,7 +21,9 @@ from goldenpath.errors import CatalogError, RepositoryError, UsageError
 from goldenpath.results import Result
 from goldenpath.services import answers as answers_service
 from goldenpath.services import catalogs
+from goldenpath.services import recommend as recommend_service
 from goldenpath.services.answers import Asker
+from goldenpath.services.recommend import Recommender
 
 
 @dataclass
@@ -36,7 +38,8 @@ class NewRequest:
     trust: bool = False
     settings: Settings = field(default_factory=Settings)
     asker: Asker | None = None
-    choose_template: Any = None  # callable(choices) -> template name, for the wizard
+    # callable(choices, recommender or None) -> template name, for the wizard
+    choose_template: Any = None
 
 
 @dataclass
@@ -99,9 +102,16 @@ def _refuse_near_miss(word: str, names: list[str]) -> None:
 
 
 def _choose_template(
-    request: NewRequest, config: TemplateConfig, answer: Any, dest: Path | None
+    request: NewRequest,
+    config: TemplateConfig,
+    answer: Any,
+    dest: Path | None,
+    recommender: Recommender | None = None,
 ) -> tuple[str, Path | None]:
-    """The template to render, and DEST when the only argument turned out to be the folder."""
+    """The template to render, and DEST when the only argument turned out to be the folder.
+
+    The wizard's recommender comes from the manifests of the catalog version in use.
+    """
     choices = answers_service.template_choices(config)
     names = [name for _, name in choices]
     template = request.template
@@ -112,7 +122,7 @@ def _choose_template(
         _check_parent(dest)
     template = _one_template(template, answer)
     if template is None and request.choose_template is not None:
-        template = request.choose_template(choices)
+        template = request.choose_template(choices, recommender)
     if template is None:
         raise UsageError("no template given", hint="choose one of: " + ", ".join(names))
     if template not in names:
@@ -135,7 +145,13 @@ def generate(request: NewRequest, confirm: Any = None) -> NewResult:
     version = catalogs.pick(catalog, request.version)
     with catalogs.open_version(catalog, version) as view:
         data = dict(request.data)
-        template, dest = _choose_template(request, view.config, data.pop("template", None), dest)
+        template, dest = _choose_template(
+            request,
+            view.config,
+            data.pop("template", None),
+            dest,
+            recommend_service.recommender(view.manifests),
+        )
         unsafe = view.config.unsafe_features()
         trusted = request.trust or request.settings.is_trusted(catalog.source)
         if unsafe and not trusted:
@@ -150,8 +166,7 @@ def generate(request: NewRequest, confirm: Any = None) -> NewResult:
         if dest is None:
             dest = Path(str(answers.get("project_name") or template)).resolve()
             _check_parent(dest)
-        raw_steps = view.manifest.get(template, {}).get("next_steps")
-        steps = [str(s) for s in raw_steps] if isinstance(raw_steps, list) else []
+        _, steps = view.describe(template, template)
     tmp = scratch.beside(dest)
     try:
         copier_adapter.copy(catalog.source, tmp, answers, version.tag if version else None, trusted)

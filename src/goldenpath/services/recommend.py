@@ -1,18 +1,27 @@
-"""Recommend a template from three plain questions about the use case.
+"""Recommend a template from plain yes/no questions about the use case.
 
 The questions describe the situation rather than the solution, so someone who does not
-know the catalog still lands on the right golden path.
+know the catalog still lands on the right golden path. They come from the manifests of
+the catalog in use (``recommend`` in each ``template.yml``): one trait per template, the
+lowest rank wins when several match, and one template is the fallback when none does. A
+catalog without manifests has nothing to recommend from: the wizard then just offers its
+templates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-USE_CASE_QUESTIONS = (
-    ("waits", "Does a caller (an app or another service) wait for each prediction?"),
-    ("scheduled", "Is the job scheduled over stored data (tables or files scored in bulk)?"),
-    ("training", "Is it about training, evaluating and registering models?"),
-)
+from goldenpath.catalog.manifest import Manifest, fallback
+
+
+@dataclass(frozen=True)
+class UseCaseQuestion:
+    """One yes/no question; a yes means the use case has ``trait``."""
+
+    trait: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -23,12 +32,32 @@ class Recommendation:
     reason: str
 
 
-def recommend(waits: bool, scheduled: bool, training: bool) -> Recommendation:
-    """Pick one template; online serving wins because a waiting caller sets the bar."""
-    if waits:
-        return Recommendation("realtime-inference", "a caller waits for each prediction")
-    if training:  # scheduled retraining is still training
-        return Recommendation("training-pipeline", "it trains and registers models")
-    if scheduled:
-        return Recommendation("batch-inference", "stored data is scored on a schedule")
-    return Recommendation("realtime-inference", "no other fit: online serving is the default")
+@dataclass(frozen=True)
+class Recommender:
+    """The use-case questions of one catalog and how answers map to a template."""
+
+    manifests: tuple[Manifest, ...]  # in rank order, as load_manifests returns them
+
+    @property
+    def questions(self) -> list[UseCaseQuestion]:
+        """One question per trait, in rank order."""
+        seen: dict[str, UseCaseQuestion] = {}
+        for manifest in self.manifests:
+            trait = manifest.recommend.trait
+            seen.setdefault(trait, UseCaseQuestion(trait, manifest.recommend.question))
+        return list(seen.values())
+
+    def recommend(self, facts: Mapping[str, bool]) -> Recommendation:
+        """The best-ranked template whose trait is true, else the fallback template."""
+        for manifest in self.manifests:
+            if facts.get(manifest.recommend.trait, False):
+                return Recommendation(manifest.name, manifest.recommend.reason)
+        chosen = fallback(list(self.manifests))
+        return Recommendation(chosen.name, str(chosen.recommend.fallback))
+
+
+def recommender(manifests: Sequence[Manifest]) -> Recommender | None:
+    """The recommender of a catalog's manifests; None when it has none."""
+    if not manifests:
+        return None
+    return Recommender(tuple(sorted(manifests, key=lambda m: m.recommend.rank)))

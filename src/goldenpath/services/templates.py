@@ -29,7 +29,8 @@ class TemplatesResult(Result):
 
 
 def list_templates(catalog_option: str | None, settings: Settings) -> TemplatesResult:
-    """Templates of the latest version, described by catalog.yml or the choice labels."""
+    """Templates of the latest version, described by their manifests (older versions:
+    catalog.yml; catalogs with neither: the choice labels)."""
     catalog = catalogs.resolve(catalog_option, settings)
     known = catalogs.versions(catalog)
     version = known[-1] if known else None
@@ -38,7 +39,6 @@ def list_templates(catalog_option: str | None, settings: Settings) -> TemplatesR
     )
     with catalogs.open_version(catalog, version) as view:
         for label, name in answers.template_choices(view.config):
-            entry = view.manifest.get(name) or {}
-            description = str(entry.get("description") or label.partition(":")[2].strip() or label)
+            description, _ = view.describe(name, label)
             result.templates.append(TemplateInfo(name, description))
     return result
