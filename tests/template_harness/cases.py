@@ -1,20 +1,32 @@
 """Matrix cases: one rendered project per case, checked by every applicable validator.
 
-Each template owns one module under ``matrices/`` that defines ``CASES``. The matrix must
-cover every cloud x every CI system, and every value of each other choice in at least one
-case; ``tests/templates/test_matrix_coverage.py`` enforces that against copier.yml.
+Each template's manifest (``templates/<name>/template.yml``) lists its cases as
+``presets``; the case id is ``<template>-<preset>``. The matrix must cover every cloud x
+every CI system, and every value of each other choice in at least one case;
+``tests/templates/test_matrix_coverage.py`` enforces that against copier.yml. Functions
+take a catalog folder, so a template folder added to a copy of the catalog gets its own
+matrix without any edit here.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-TEMPLATES = ("realtime-inference", "batch-inference", "training-pipeline")
+from goldenpath.catalog.manifest import Manifest, load_manifests
+from template_harness.tools import TEMPLATES_DIR
 
-# Files every template renders (repository hygiene from the shared partials); each matrix
-# module's REQUIRED_PATHS starts with these and adds its own.
+
+def manifests(catalog_dir: Path = TEMPLATES_DIR) -> list[Manifest]:
+    """The catalog's template manifests, in their (recommendation rank) order."""
+    return load_manifests(catalog_dir)
+
+
+TEMPLATES = tuple(m.name for m in manifests())
+
+# Files every template renders (repository hygiene from the shared partials); each
+# manifest's ``required_paths`` adds the template's own.
 COMMON_PATHS = [
     "README.md",
     "Makefile",
@@ -42,26 +54,29 @@ class Case:
         return {"template": self.template, **self.answers}
 
 
-def _matrix_module(template: str) -> Any:
-    return importlib.import_module(f"template_harness.matrices.{template.replace('-', '_')}")
+def _manifest(template: str, catalog_dir: Path) -> Manifest:
+    found = [m for m in manifests(catalog_dir) if m.name == template]
+    if not found:
+        raise KeyError(f"no template {template!r} in {catalog_dir}")
+    return found[0]
 
 
-def cases_for(template: str) -> list[Case]:
-    """The matrix of one template, from ``matrices/<template_with_underscores>.py``."""
-    cases: list[Case] = _matrix_module(template).CASES
-    return cases
+def cases_for(template: str, catalog_dir: Path = TEMPLATES_DIR) -> list[Case]:
+    """The matrix of one template: its manifest's presets, in their order (the first,
+    ``aws-github``, is the template's representative case)."""
+    manifest = _manifest(template, catalog_dir)
+    return [Case(template, f"{template}-{p.name}", dict(p.answers)) for p in manifest.presets]
 
 
-def all_cases() -> list[Case]:
+def all_cases(catalog_dir: Path = TEMPLATES_DIR) -> list[Case]:
     """Every case of every template, in a stable order."""
-    return [case for template in TEMPLATES for case in cases_for(template)]
+    return [case for m in manifests(catalog_dir) for case in cases_for(m.name, catalog_dir)]
 
 
-def required_paths(template: str) -> list[str]:
-    """Glob patterns that must match in every render of ``template``: the matrix module's
-    optional ``REQUIRED_PATHS`` (e.g. ``"Dockerfile"``, ``"deploy/k8s/*.yaml"``)."""
-    patterns: list[str] = list(getattr(_matrix_module(template), "REQUIRED_PATHS", []))
-    return patterns
+def required_paths(template: str, catalog_dir: Path = TEMPLATES_DIR) -> list[str]:
+    """Glob patterns that must match in every render of ``template``: COMMON_PATHS and the
+    manifest's ``required_paths`` (e.g. ``"Dockerfile"``, ``"deploy/k8s/*.yaml"``)."""
+    return [*COMMON_PATHS, *_manifest(template, catalog_dir).required_paths]
 
 
 # Files that exist exactly when a CI system is chosen (checked for every case).

@@ -1,117 +1,50 @@
 """The answer matrix covers the catalog's questions, and every question is well-formed.
 
-``templates/copier.yml`` is read with a small YAML loader that understands copier's
-``!include`` documents. For each case, the questions that apply (``when``) and the values
-used (the case's answer, else the rendered default) are worked out the way copier does it,
-in question order, so a question guarded by another answer (``model_source == 'mlflow'``)
+``templates/copier.yml`` is read and evaluated by the engine itself
+(``goldenpath.adapters.template_config``: copier's ``!include`` documents, copier's Jinja
+setup with a loader rooted at the catalog), so this test and ``goldenpath new`` see the
+same questions. For each case, the questions that apply (``when``) and the values used
+(the case's answer, else the rendered default) are worked out the way copier does it, in
+question order, so a question guarded by another answer (``model_source == 'mlflow'``)
 counts only in cases where it is asked.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from jinja2.sandbox import SandboxedEnvironment
-from template_harness.cases import TEMPLATES, Case, all_cases, cases_for
+from template_harness.cases import TEMPLATES, Case, all_cases, cases_for, manifests
 from template_harness.tools import TEMPLATES_DIR
 
-COPIER_YML = TEMPLATES_DIR / "copier.yml"
+from goldenpath.adapters import template_config
+from goldenpath.adapters.template_config import Evaluator, Question
+
+CONFIG = template_config.load(TEMPLATES_DIR)
+EVALUATOR = Evaluator(CONFIG)
+QUESTIONS = {q.name: q for q in CONFIG.questions}
 
 
-class _IncludeLoader(yaml.SafeLoader):
-    """SafeLoader plus ``!include <glob>`` resolved from the template root, like copier."""
-
-
-def _include(loader: _IncludeLoader, node: yaml.Node) -> Any:
-    pattern = loader.construct_scalar(node)  # type: ignore[arg-type]
-    paths = sorted(TEMPLATES_DIR.glob(str(pattern)))
-    assert paths, f"copier.yml includes {pattern!r}, which matches no file"
-    merged: dict[str, Any] = {}
-    for path in paths:
-        merged.update(yaml.load(path.read_text(), Loader=_IncludeLoader) or {})  # noqa: S506
-    return merged
-
-
-_IncludeLoader.add_constructor("!include", _include)
-
-
-def load_copier_config(path: Path = COPIER_YML) -> dict[str, Any]:
-    """All documents of copier.yml merged in order, includes expanded."""
-    config: dict[str, Any] = {}
-    for document in yaml.load_all(path.read_text(), Loader=_IncludeLoader):
-        config.update(document or {})
-    return config
-
-
-def questions(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Questions in declaration order (copier's settings start with an underscore)."""
-    return {
-        name: spec if isinstance(spec, dict) else {"default": spec}
-        for name, spec in config.items()
-        if not name.startswith("_")
-    }
-
-
-_JINJA = SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
-_FALSY = {"", "false", "0", "no", "off", "none", "null", "n", "f"}
-
-
-def _render(value: Any, context: dict[str, Any]) -> Any:
-    if isinstance(value, str) and ("{{" in value or "{%" in value):
-        return _JINJA.from_string(value).render(**context)
-    return value
-
-
-def applies(spec: dict[str, Any], context: dict[str, Any]) -> bool:
-    """A question's ``when``, evaluated like copier (a rendered string cast to bool)."""
-    when = spec.get("when", True)
-    if isinstance(when, bool):
-        return when
-    return str(_render(when, context)).strip().lower() not in _FALSY
-
-
-def choice_values(spec: dict[str, Any], context: dict[str, Any]) -> list[Any]:
-    """The values a question can take: its choices (dict, list or pairs), or both bools."""
-    if spec.get("type") == "bool" and "choices" not in spec:
+def choice_values(question: Question, context: dict[str, Any]) -> list[Any]:
+    """The values a question can take: its choices, or both bools."""
+    if question.type == "bool" and "choices" not in question.spec:
         return [True, False]
-    choices = spec.get("choices")
-    if choices is None:
-        return []
-    if isinstance(choices, dict):
-        raw = [c["value"] if isinstance(c, dict) else c for c in choices.values()]
-    else:
-        raw = [c[1] if isinstance(c, list | tuple) else c for c in choices]
-    return [_render(value, context) for value in raw]
+    return [value for _, value in EVALUATOR.choices(question, context)]
 
 
-def _typed(value: Any, spec: dict[str, Any]) -> Any:
-    if spec.get("type") == "bool" and isinstance(value, str):
-        return value.strip().lower() not in _FALSY
-    if spec.get("type") == "int" and isinstance(value, str):
-        return int(value)
-    return value
-
-
-def effective_answers(case: Case, qs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def effective_answers(case: Case) -> dict[str, Any]:
     """The answer of every question that applies in ``case`` (given, else its default)."""
     context: dict[str, Any] = {}
     data = case.data()
-    for name, spec in qs.items():
-        if not applies(spec, context):
+    for question in CONFIG.questions:
+        if not EVALUATOR.when(question, context):
             continue
-        if name in data:
-            context[name] = data[name]
+        if question.name in data:
+            context[question.name] = template_config.cast(question, data[question.name])
         else:
-            context[name] = _typed(_render(spec.get("default"), context), spec)
+            context[question.name] = EVALUATOR.default(question, context)
     return context
-
-
-CONFIG = load_copier_config()
-QUESTIONS = questions(CONFIG)
 
 
 def test_case_ids_are_unique() -> None:
@@ -123,6 +56,12 @@ def test_case_ids_are_unique() -> None:
 def test_template_choices_match_the_matrix() -> None:
     offered = set(choice_values(QUESTIONS["template"], {}))
     assert offered == set(TEMPLATES), "copier.yml `template` choices differ from TEMPLATES"
+
+
+def test_every_template_has_an_aws_github_case_first() -> None:
+    """Tests that need one render per template take each template's first case."""
+    firsts = {m.name: m.presets[0].name for m in manifests()}
+    assert firsts == dict.fromkeys(TEMPLATES, "aws-github")
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
@@ -137,7 +76,7 @@ def test_cases_answer_only_known_questions(template: str) -> None:
 def test_matrix_covers_every_cloud_and_ci(template: str) -> None:
     pairs = {
         (answers.get("cloud"), answers.get("ci"))
-        for answers in (effective_answers(case, QUESTIONS) for case in cases_for(template))
+        for answers in (effective_answers(case) for case in cases_for(template))
     }
     wanted = {
         (cloud, ci)
@@ -154,16 +93,16 @@ def test_matrix_covers_every_choice(template: str) -> None:
     used: dict[str, set[Any]] = {}
     offered: dict[str, set[Any]] = {}
     for case in cases_for(template):
-        answers = effective_answers(case, QUESTIONS)
+        answers = effective_answers(case)
         context: dict[str, Any] = {}
-        for name, spec in QUESTIONS.items():
+        for name, question in QUESTIONS.items():
             if name in answers:
-                values = choice_values(spec, context)
+                values = choice_values(question, context)
                 if values and name != "template":
                     offered.setdefault(name, set()).update(values)
                     chosen = answers[name]
                     used.setdefault(name, set()).update(
-                        chosen if spec.get("multiselect") else [chosen]
+                        chosen if question.spec.get("multiselect") else [chosen]
                     )
                 context[name] = answers[name]
     missing = {
@@ -178,7 +117,7 @@ def test_matrix_covers_every_choice(template: str) -> None:
 def test_question_is_well_formed(name: str) -> None:
     """Every question has a type, help, a default, and choices or a validator (a bool's
     type already closes its domain)."""
-    spec = QUESTIONS[name]
+    spec = QUESTIONS[name].spec
     problems = [key for key in ("type", "help") if not spec.get(key)]
     if "default" not in spec:
         problems.append("default")
@@ -189,5 +128,5 @@ def test_question_is_well_formed(name: str) -> None:
 
 def test_catalog_needs_no_unsafe_features() -> None:
     """Rendering must not need copier's --trust (tasks, migrations, Jinja extensions)."""
-    unsafe = sorted(set(CONFIG) & {"_tasks", "_migrations", "_jinja_extensions"})
+    unsafe = CONFIG.unsafe_features()
     assert not unsafe, f"copier.yml uses unsafe features: {unsafe}"
