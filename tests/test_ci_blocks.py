@@ -315,6 +315,8 @@ def run_component(repo: Path, env: dict[str, str], tmp: Path, **inputs: Any) -> 
     and python from this checkout's environment stand in for the job's pip install)."""
     _, job = component_job(**inputs)
     variables = {key: str(value) for key, value in job["variables"].items()}
+    # A CI job has /tmp to itself; runs on one machine (test workers) must not share it.
+    variables["GP_WORK"] = str(tmp / "goldenpath-work")
     for name in (variables["GP_OUTPUT"], variables["GP_SUMMARY"]):
         (repo / name).unlink(missing_ok=True)
     result = _bash("\n".join(job["script"]), repo, env | variables, tmp)
