@@ -6,7 +6,8 @@
   partition whole (batch_partition_swap.py probes ``storage.commit`` of the render).
 - Every metric the alert rules and the dashboard query is one the job really emits.
 - The Spark-marked tests of ONE render run here, so CI runs them at least once.
-- The questions refuse answers that would render a broken job.
+
+The questions' refusals are tested for every template in test_refused_answers.py.
 """
 
 from __future__ import annotations
@@ -233,21 +234,3 @@ def test_job_defaults_follow_the_answers(project: Path) -> None:
     cronjob = yaml.safe_load((project / "deploy/k8s/cronjob.yaml").read_text())
     assert cronjob["spec"]["schedule"] == answers["schedule"]
     assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
-
-
-@pytest.mark.parametrize(
-    ("answers", "message"),
-    [
-        ({"model_uri": "churn"}, "models:/<name>@<alias>"),
-        ({"schedule": "daily"}, "five-field cron"),
-        ({"input_uri": "gs://bucket/in", "cloud": "aws"}, "gs:// needs cloud gcp"),
-        ({"output_uri": "data/input"}, "must differ from the input"),
-        ({"partition_key": "Run Date"}, "lowercase identifier"),
-        ({"max_rejected_fraction": 1.5}, "between 0 and 1"),
-    ],
-)
-def test_questions_refuse_broken_answers(
-    answers: dict[str, Any], message: str, tmp_path: Path
-) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
-        tools.render_with(T, answers, tmp_path / "out")
