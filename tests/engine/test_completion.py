@@ -147,6 +147,14 @@ def test_catalog_option_names_the_catalog_to_complete_from(tmp_path: Path, cli: 
     assert fish(cli, f"goldenpath new --catalog {catalog} --version 1.1")[0] == "1.1.0\tlatest"
 
 
+def test_descriptions_come_from_each_template_manifest(tmp_path: Path, cli: CliRunner) -> None:
+    folder = make_catalog_tree(tmp_path / "folder")
+    write(folder / "catalog.yml", "templates:\n  svc: {description: Older wording}\n")
+    write(folder / "svc" / "template.yml", "name: svc\ndescription: From the template folder\n")
+    assert bash(cli, f"goldenpath new --catalog {folder} ") == ["svc", "job"]
+    assert '"svc":"From the template folder"' in zsh(cli, f"goldenpath new --catalog {folder} ")
+
+
 def test_an_unversioned_folder_completes_names_but_no_versions(
     tmp_path: Path, cli: CliRunner
 ) -> None:

@@ -24,7 +24,8 @@ from goldenpath.services import project as project_service
 from goldenpath.versions import Version
 
 T = TypeVar("T")
-MANIFEST = "catalog.yml"
+MANIFEST = "catalog.yml"  # releases before per-template manifests
+TEMPLATE_MANIFEST = "template.yml"
 COPIER_CONFIG = "copier.yml"
 
 
@@ -105,8 +106,9 @@ def update_targets(repo: Path) -> list[str]:
 def templates(option: str | None) -> list[tuple[str, str]]:
     """(name, description) of the templates of the catalog's latest version.
 
-    Read from the catalog's manifest (``catalog.yml``); a catalog without one falls back
-    to the choices of its ``template`` question in ``copier.yml``.
+    Read from each template's manifest (``<name>/template.yml``), else from the older
+    catalog-wide ``catalog.yml``; a catalog with neither falls back to the choices of its
+    ``template`` question in ``copier.yml``.
     """
 
     def read() -> list[tuple[str, str]]:
@@ -121,13 +123,31 @@ def templates(option: str | None) -> list[tuple[str, str]]:
             found = folder / name if folder else None
             return found.read_text(encoding="utf-8") if found and found.is_file() else None
 
+        config = file(COPIER_CONFIG)
+        choices = _from_choices(config) if config is not None else []
+        described = [
+            (name, _description(file(f"{name}/{TEMPLATE_MANIFEST}"))) for name, _ in choices
+        ]
+        if any(description is not None for _, description in described):
+            return [
+                (name, description if description is not None else label)
+                for (name, description), (_, label) in zip(described, choices, strict=True)
+            ]
         manifest = file(MANIFEST)
         if manifest is not None:
             return _from_manifest(manifest)
-        config = file(COPIER_CONFIG)
-        return _from_choices(config) if config is not None else []
+        return choices
 
     return _quietly(read)
+
+
+def _description(text: str | None) -> str | None:
+    """The one-line description of a template manifest; None without a readable one."""
+    if text is None:
+        return None
+    loaded = yaml.safe_load(text)
+    found = loaded.get("description") if isinstance(loaded, dict) else None
+    return str(found) if found else None
 
 
 def _from_manifest(text: str) -> list[tuple[str, str]]:
