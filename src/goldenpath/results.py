@@ -16,7 +16,9 @@ questions the same way:
   an enum or an error differently. A class adjusts it through two small hooks only:
   ``_json_rename`` (a field under another key, or left out with None) and
   ``_json_extra()`` (keys derived from the fields, or a field shown another way). Keys
-  come in field order, then the extra keys, then ``error``.
+  come in field order (a field shown another way keeps its place), then the other extra
+  keys, then ``error``: a class that wants a long list after its summary leaves the field
+  out and gives it as an extra key.
 
 Nested data (a repository's rows, a check's evidence) derives from ``Record``: the same
 JSON form without the error contract.
@@ -41,9 +43,8 @@ def to_json(value: Any) -> Any:
     Records, results and errors give their ``to_dict()``; paths and versions their text,
     dates their ISO form; an enum its value when that is text, else its lower-case name
     (``Gap.MINOR`` is ``"minor"``); other dataclasses their fields; mappings and sequences
-    their items.
-    Anything else is a ``TypeError``: a value with no agreed JSON form is a bug to fix
-    here, not something to stringify silently.
+    their items. Anything else is a ``TypeError``: a value with no agreed JSON form is a
+    bug to fix here, not something to stringify silently.
     """
     if isinstance(value, Record | GoldenpathError):
         return value.to_dict()
