@@ -15,6 +15,7 @@ from pathlib import Path
 from goldenpath import changelog
 from goldenpath.adapters import bundles
 from goldenpath.catalog import generate as generated
+from goldenpath.catalog import migrations
 from goldenpath.errors import EXIT_ERROR, EXIT_OK, CatalogError
 from goldenpath.results import Result
 from goldenpath.versions import Version
@@ -153,6 +154,39 @@ def _stale_generated(source: Path) -> list[str]:
     return [f"{source / name} is stale: {generated.REGENERATE}" for name in stale]
 
 
+def _migration_notes(source: Path, log: str) -> list[str]:
+    """Migrations the changelog does not explain: ``copier update`` ignores
+    ``migrations.yml``, so its users learn what to do by hand from the release notes alone.
+
+    Each migration's version needs a section whose notes for the template name every path
+    and answer the migration touches (a rename: both names).
+    """
+    problems: list[str] = []
+    for path in sorted(source.glob(f"*/{migrations.MIGRATIONS_FILE}")):
+        template = path.parent.name
+        try:
+            declared = migrations.parse(path)
+        except CatalogError as exc:
+            problems.append(exc.message)
+            continue
+        for step in declared:
+            entry = changelog.entry_for(log, step.version)
+            notes = changelog.for_template(entry, template) if entry else None
+            if notes is None:
+                problems.append(
+                    f"{path}: {step.describe()} ({step.version}) has no notes for `{template}` "
+                    f"in CHANGELOG.md's {step.version} section"
+                )
+                continue
+            missing = [name for name in step.mentions() if name not in notes.body]
+            if missing:
+                problems.append(
+                    f"CHANGELOG.md ({step.version}) does not mention {', '.join(missing)} of "
+                    f"`{template}`'s migration '{step.describe()}': copier users need it"
+                )
+    return problems
+
+
 def verify(source: Path, bundle: Path) -> VerifyResult:
     """Check the bundle's history against the changelog and the source folder."""
     _require_catalog(source)  # before the bundle: a wrong --source is the likelier mistake
@@ -169,6 +203,7 @@ def verify(source: Path, bundle: Path) -> VerifyResult:
         result.problems.append(f"{source / 'CHANGELOG.md'} is missing or empty")
     result.problems.extend(_unknown_tags(source, log))
     result.problems.extend(_stale_generated(source))
+    result.problems.extend(_migration_notes(source, log))
     ordered = sorted(released)
     for previous, version in zip([None, *ordered], ordered, strict=False):
         if changelog.entry_for(log, version) is None:
