@@ -203,6 +203,8 @@ def _print_update(result: update_service.UpdateResult) -> None:
     out.print(f"{result.path}: {verb} {result.template} {moved}", markup=False)
     for change in result.answers:
         out.print(f"  answer {change.name}: {change.old!r} -> {change.new!r}", markup=False)
+    for step in result.migrations:
+        out.print(f"  migration {step.version} {step.description}: {step.outcome}", markup=False)
     for label, files in (
         ("changed", result.changed),
         ("added", result.added),

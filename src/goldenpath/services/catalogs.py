@@ -185,6 +185,9 @@ class CatalogView:
     manifest: dict[str, dict[str, object]]
     changelog: str
     manifests: list[Manifest] = field(default_factory=list)
+    # The checked-out catalog folder, for files read on demand (``<name>/migrations.yml``);
+    # it exists only while ``open_version`` is open.
+    root: Path | None = None
 
     def describe(self, name: str, label: str) -> tuple[str, list[str]]:
         """(description, next steps) of template ``name`` whose choice label is ``label``."""
@@ -210,4 +213,4 @@ def open_version(catalog: Catalog, version: Version | None) -> Iterator[CatalogV
             manifest = dict(loaded.get("templates") or {})
         changelog_file = root / "CHANGELOG.md"
         changelog = changelog_file.read_text(encoding="utf-8") if changelog_file.is_file() else ""
-        yield CatalogView(config, manifest, changelog, load_manifests(root))
+        yield CatalogView(config, manifest, changelog, load_manifests(root), root=root)

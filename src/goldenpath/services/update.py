@@ -10,6 +10,8 @@ the user their work:
   reaches the tree only once the whole merge succeeded (``services/update_apply.py``), as a
   journaled move that a failure undoes and that ``--continue`` / ``--abort`` finish or undo
   after a ``kill -9`` (``services/update_journal.py``);
+- the catalog's data migrations (moved and deleted files, renamed and changed answers:
+  ``catalog/migrations.py``) run in the same private clone, around copier's merge;
 - a dry run is the same private merge, reported instead of applied;
 - nothing is committed: the tree ends up as copier leaves it (changes unstaged, new files
   untracked, conflicts unmerged) for the user to review.
@@ -17,6 +19,7 @@ the user their work:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +28,8 @@ from typing import Any, ClassVar, Literal
 
 from goldenpath import changelog, scratch
 from goldenpath.adapters import copier_adapter, git_adapter
+from goldenpath.catalog import migrations
+from goldenpath.catalog.migrations import MigrationOutcome
 from goldenpath.config import Settings
 from goldenpath.errors import (
     EXIT_ATTENTION,
@@ -60,6 +65,7 @@ class UpdateResult(Result):
     conflicts: list[str] = field(default_factory=list)
     changelog: list[changelog.Entry] = field(default_factory=list)
     answers: list[AnswerChange] = field(default_factory=list)
+    migrations: list[MigrationOutcome] = field(default_factory=list)
     diff: str = ""
     error: GoldenpathError | None = None
 
@@ -205,33 +211,40 @@ def _update(
         result.changelog = changelog.between(
             view.changelog, project.version, target, template=project.template
         )
+        plan = _plan_migrations(view, project, target, request)
         if request.data or request.ask:
             result.answers = update_answers.changes(
-                view.config, project, request.data, request.ask, request.asker
+                view.config, _migrated(project, plan), request.data, request.ask, request.asker
             )
     if target == project.version and not result.answers:
         return  # the answers given are the recorded ones: nothing to merge
+    changed = {change.name: change.new for change in result.answers}
     data = {"template": project.template} if project.template else {}
-    data.update({change.name: change.new for change in result.answers})
+    data.update(plan.data)
+    data.update(changed)  # the user's answers win over the migrations'
     merge = _Merge(project.path, data, target, conflict, trusted, catalog.source)
+    steps = _Migrations(plan, {**plan.answers, **changed}, str(project.answers["_commit"]))
     if result.dry_run:
-        with _merged(merge) as (clone, _):
+        with _merged(merge, steps) as (clone, _):
             _classify(result, clone)
+            _report_migrations(result, plan)
             result.diff = git_adapter.staged_diff(clone)
         return
     with update_journal.exclusive(project.path):
         head = git_adapter.rev_parse(project.path, "HEAD")
         if head is None:
             raise RepositoryError(f"{project.path} has no commit to update from")
-        with _merged(merge) as (clone, tmp):
+        with _merged(merge, steps) as (clone, tmp):
             versions = (result.from_version, result.to_version)
             journal = update_apply.prepare(
                 project.path, clone, head, project.template, versions, tmp
             )
         update_apply.apply(project.path, journal)
     # The update is complete from here on; only the summary is left to compute.
+    result.migrations = plan.report()
     try:
         _classify(result, project.path)
+        _report_migrations(result, plan)
     except BaseException as exc:
         error = as_goldenpath_error(exc)
         raise GoldenpathError(
@@ -252,16 +265,64 @@ class _Merge:
     source: str
 
 
+def _plan_migrations(
+    view: catalogs.CatalogView,
+    project: project_service.Project,
+    target: Version,
+    request: AnswersRequest,
+) -> migrations.Plan:
+    """The catalog migrations the update crosses, with their answers applied."""
+    declared = migrations.load(view.root, project.template) if view.root else []
+    selected = migrations.select(declared, project.version, target)
+    return migrations.plan(selected, project.answers, given={*request.data, *request.ask})
+
+
+def _migrated(project: project_service.Project, plan: migrations.Plan) -> project_service.Project:
+    """The project with its answers as migrated: the answers a user changes are validated
+    together with them, since the target version may no longer accept a recorded answer
+    that a migration changes."""
+    internal = {k: v for k, v in project.answers.items() if k.startswith("_")}
+    return dataclasses.replace(project, answers={**internal, **plan.answers})
+
+
+@dataclass(frozen=True)
+class _Migrations:
+    """The catalog migrations of one update, and what placing and applying them needs."""
+
+    plan: migrations.Plan
+    answers: dict[str, Any]  # the new render's answers: new paths are placed with them
+    recorded_ref: str  # the recorded ``_commit``: the old render, as copier makes it
+
+
+def _report_migrations(result: UpdateResult, plan: migrations.Plan) -> None:
+    plan.settle_expected(result.conflicts)
+    result.migrations = plan.report()
+    # git status shows a moved file left with conflicts as a rename of its old path, and
+    # the old path's deletion not at all: the summary must still name it.
+    result.removed = sorted({*result.removed, *plan.removed})
+
+
 @contextmanager
-def _merged(merge: _Merge) -> Iterator[tuple[Path, Path]]:
-    """A private clone of the repository with copier's update run in it, and a scratch folder.
+def _merged(merge: _Merge, steps: _Migrations) -> Iterator[tuple[Path, Path]]:
+    """A private clone of the repository with copier's update and the catalog migrations
+    run in it, and a scratch folder.
 
     Both are removed on every exit path; the user's work tree is never copier's target.
     """
     with scratch.folder() as tmp:
         clone = tmp / merge.repo.name
         git_adapter.clone_local(merge.repo, clone)
-        copier_adapter.update(
-            clone, merge.data, merge.target.tag, merge.conflict, merge.trusted, merge.source
+        migrations.apply_in_clone(
+            steps.plan,
+            clone,
+            tmp,
+            steps.answers,
+            update=lambda: copier_adapter.update(
+                clone, merge.data, merge.target.tag, merge.conflict, merge.trusted, merge.source
+            ),
+            render_old=lambda dst: copier_adapter.copy(
+                merge.source, dst, steps.plan.recorded, steps.recorded_ref, merge.trusted
+            ),
+            answers_file=project_service.ANSWERS_FILE,
         )
         yield clone, tmp
