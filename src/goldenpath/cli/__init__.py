@@ -7,6 +7,7 @@ them when imported, so a capability's commands live next to each other.
 from __future__ import annotations
 
 from goldenpath.cli import catalog_generate as _catalog_generate  # noqa: F401
+from goldenpath.cli import catalog_upgrades as _catalog_upgrades  # noqa: F401
 from goldenpath.cli import commands as _commands  # noqa: F401 - registers the commands
 from goldenpath.cli import completion as _completion
 from goldenpath.cli import fleet as _fleet  # noqa: F401

@@ -1,0 +1,75 @@
+"""The builtin catalog: every template of the working tree updates cleanly from the
+previous release, with the user-edit fixtures applied and the project's own lint and tests
+run in the generated-project environment (``.venv-gen``).
+
+It is what `goldenpath catalog test-upgrades --from <previous> --preset aws-github
+--python .venv-gen/bin/python` reports before a release, as a test: three cells of real
+renders, updates and test suites, so it runs in its own xdist group.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from template_harness.cases import TEMPLATES
+from template_harness.tools import TEMPLATES_DIR, ToolMissing, gen_python
+from typer.testing import CliRunner
+
+from goldenpath.catalog.upgrades import repository
+from goldenpath.cli import app
+
+pytestmark = pytest.mark.xdist_group("upgrades-builtin")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def _interpreter() -> Path:
+    """``.venv-gen``'s interpreter: skipped locally when absent, a failure in CI."""
+    try:
+        return gen_python()
+    except ToolMissing as exc:
+        if _in_ci():
+            pytest.fail(f"required tool missing in CI: {exc}", pytrace=False)
+        pytest.skip(f"tool missing (this fails in CI): {exc}")
+
+
+def test_every_template_updates_from_the_previous_release(tmp_path: Path) -> None:
+    python = _interpreter()
+    # The previous release as the command sees it: the latest one older than the target.
+    previous = repository.build(TEMPLATES_DIR, None, tmp_path).released[-1]
+    result = CliRunner().invoke(
+        app,
+        [
+            "catalog",
+            "test-upgrades",
+            str(TEMPLATES_DIR),
+            "--from",
+            str(previous),
+            "--preset",
+            "aws-github",
+            "--python",
+            str(python),
+            "--jobs",
+            "2",
+            "--json",
+        ],
+    )
+    data = json.loads(result.stdout)
+    failures = {
+        f"{c['template']}-{c['preset']}": f"{c['failed_check']}: {c['detail']}"
+        for c in data.get("cells", [])
+        if c["outcome"] != "passed"
+    }
+    assert result.exit_code == 0, failures or data
+    assert data["from"] == [str(previous)]
+    assert sorted(c["template"] for c in data["cells"]) == sorted(TEMPLATES)
+    for cell in data["cells"]:
+        statuses = {check["name"]: check["status"] for check in cell["checks"]}
+        # every fixture applies to every builtin template: nothing passes by being skipped
+        assert set(statuses.values()) == {"passed"}, (cell["template"], statuses)
+        assert {"kept-added-line", "kept-threshold", "kept-deleted-file", "tests"} <= set(statuses)
