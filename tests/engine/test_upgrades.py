@@ -18,9 +18,11 @@ import pytest
 from typer.testing import CliRunner
 
 from goldenpath.adapters import bundles
-from goldenpath.catalog.upgrades import edits, repository
+from goldenpath.catalog.migrations import RENAME_FILE, Migration, MigrationOutcome
+from goldenpath.catalog.upgrades import checks, edits, repository
 from goldenpath.cli import app
 from goldenpath.errors import CatalogError
+from goldenpath.versions import Version
 
 from .catalog_factory import make_catalog_tree, release_notes, write
 from .conftest import invoke
@@ -152,11 +154,14 @@ def test_a_clean_release_passes_every_cell(tmp_path: Path, cli: CliRunner) -> No
         "kept-added-line",
         "kept-threshold",
         "kept-deleted-file",
+        "migrations",
         "answers-version",
         "lint",
         "tests",
     ]
-    assert all(c["status"] == "passed" for c in cells["1.0.0"]["checks"])
+    statuses = {c["name"]: c["status"] for c in cells["1.0.0"]["checks"]}
+    assert statuses.pop("migrations") == "not-applicable"  # the release declares none
+    assert set(statuses.values()) == {"passed"}
     edited = cells["1.0.0"]["checks"][1]["detail"]
     assert "src/demo_project/app.py" in edited
     assert "TooManyErrors" in edited  # the first alert with a numeric threshold (not `== 0`)
@@ -203,6 +208,49 @@ def test_a_release_that_rewrites_an_edited_line_fails_at_no_conflicts(
     assert cell["failed_check"] == "no-conflicts"
     assert cell["detail"] == "conflicts in monitoring/alerts.yml"
     assert data["failed"] == 1
+
+
+def test_declared_migrations_and_conflicts_are_checked(tmp_path: Path, cli: CliRunner) -> None:
+    source, bundle = released(tmp_path)
+    tree = source / "svc" / "template"
+    (tree / "config.yaml.jinja").rename(tree / "conf.yaml.jinja")
+    alerts = tree / "monitoring" / "alerts.yml.jinja"
+    write(alerts, alerts.read_text(encoding="utf-8").replace("rate5m > 5", "rate5m > 10"))
+    write(
+        source / "svc" / "migrations.yml",
+        """\
+        - version: 1.2.0
+          rename_file: {from: config.yaml, to: conf.yaml}
+        - version: 1.2.0
+          expect_conflict: {path: monitoring/alerts.yml, reason: the error threshold is 10}
+        """,
+    )
+    code, data = run_json(cli, source, bundle, "--from", "1.1.0", "--preset", "default")
+    [cell] = data["cells"]
+    checks = {check["name"]: check for check in cell["checks"]}
+    assert code == 0, cell
+    assert checks["no-conflicts"]["detail"] == "only the declared conflicts: monitoring/alerts.yml"
+    assert checks["kept-threshold"] == {
+        "name": "kept-threshold",
+        "status": "not-applicable",
+        "detail": "the release declares a conflict in monitoring/alerts.yml",
+    }
+    assert checks["migrations"]["status"] == "passed"
+    assert "move config.yaml -> conf.yaml: moved" in checks["migrations"]["detail"]
+    assert "conflict, as announced" in checks["migrations"]["detail"]
+
+
+def test_a_migration_missing_from_the_update_fails_the_check() -> None:
+    move = Migration(Version(1, 2, 0), RENAME_FILE, path="a.md", new_path="b.md")
+    check = checks.migrations_applied([], [move], "1.1.0 -> 1.2.0")
+    assert (check.status, check.detail) == ("failed", "not applied: 1.2.0 move a.md -> b.md")
+    listed = MigrationOutcome("1.2.0", RENAME_FILE, "move a.md -> b.md", "moved")
+    assert checks.migrations_applied([listed], [move], "1.1.0 -> 1.2.0").status == "passed"
+    none = checks.migrations_applied([], [], "1.1.0 -> 1.2.0")
+    assert (none.status, none.detail) == (
+        "not-applicable",
+        "no migration declared for 1.1.0 -> 1.2.0",
+    )
 
 
 def test_text_output_names_the_failing_check(tmp_path: Path, cli: CliRunner) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from goldenpath.catalog.migrations import Migration, MigrationOutcome
 from goldenpath.catalog.upgrades.edits import Edit
 from goldenpath.errors import GoldenpathError
 from goldenpath.results import Record
@@ -103,11 +104,36 @@ def conflicts(root: Path, reported: Sequence[str], expected: Iterable[str]) -> C
     return passed("no-conflicts")
 
 
-def edit_kept(root: Path, edit: Edit) -> Check:
-    """The user's edit is intact after the update."""
-    problem = edit.problem(root)
+def edit_kept(root: Path, edit: Edit, declared: Mapping[str, str]) -> Check:
+    """The user's edit is intact after the update.
+
+    A conflict the release declares in the edited file (``declared``: path -> reason) is
+    the user's to resolve, so the edit cannot be judged there.
+    """
     name = f"kept-{edit.name}"
+    if edit.path in declared:
+        return not_applicable(name, f"the release declares a conflict in {edit.path}")
+    problem = edit.problem(root)
     return failed(name, problem) if problem else passed(name, edit.describe())
+
+
+def migrations_applied(
+    reported: Sequence[MigrationOutcome], declared: Sequence[Migration], span: str
+) -> Check:
+    """Every migration the update crosses is listed in its result, with its outcome."""
+    if not declared:
+        return not_applicable("migrations", f"no migration declared for {span}")
+    listed = [(outcome.version, outcome.kind) for outcome in reported]
+    missing: list[str] = []
+    for migration in declared:
+        key = (str(migration.version), migration.kind)
+        if key in listed:
+            listed.remove(key)
+        else:
+            missing.append(f"{migration.version} {migration.describe()}")
+    if missing:
+        return failed("migrations", "not applied: " + "; ".join(missing))
+    return passed("migrations", "; ".join(f"{o.description}: {o.outcome}" for o in reported))
 
 
 def answers_version(root: Path, target: Version) -> Check:

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 from goldenpath import scratch
 from goldenpath.adapters import git_adapter
+from goldenpath.catalog import migrations
 from goldenpath.catalog.manifest import Manifest, load_manifests
 from goldenpath.catalog.upgrades import checks, edits, repository
 from goldenpath.catalog.upgrades.checks import Check, Toolchain
@@ -46,6 +47,7 @@ from goldenpath.results import Record, Result
 from goldenpath.services import answers as answers_service
 from goldenpath.services import catalogs
 from goldenpath.services import generate as generate_service
+from goldenpath.services import project as project_service
 from goldenpath.services import update as update_service
 from goldenpath.versions import Version
 
@@ -145,6 +147,7 @@ class CellJob:
     preset: str
     answers: dict[str, Any]  # complete, for the old version (empty when ``problem``)
     tools: Toolchain
+    migrations: tuple[migrations.Migration, ...] = ()  # those the update crosses
     problem: str = ""  # the old version refuses the preset's answers
     skip: str = ""  # why the cell cannot run (the template is not in the old version)
     notes: tuple[str, ...] = ()
@@ -214,6 +217,7 @@ def _manifests(request: UpgradeRequest) -> list[tuple[Manifest, list[str]]]:
 
 
 def _jobs_for_version(
+    request: UpgradeRequest,
     catalog: repository.TestCatalog,
     version: Version,
     selected: list[tuple[Manifest, list[str]]],
@@ -226,9 +230,19 @@ def _jobs_for_version(
         offered = [name for _, name in answers_service.template_choices(view.config)]
         questions = {q.name for q in view.config.questions}
         for manifest, presets in selected:
+            # The working tree is the target: its migrations are the ones the update applies.
+            declared = migrations.load(request.source, manifest.name)
+            crossed = tuple(migrations.select(declared, version, catalog.target))
             for name in presets:
                 base = CellJob(
-                    catalog.bundle, version, catalog.target, manifest.name, name, {}, tools
+                    catalog.bundle,
+                    version,
+                    catalog.target,
+                    manifest.name,
+                    name,
+                    {},
+                    tools,
+                    migrations=crossed,
                 )
                 if manifest.name not in offered:
                     skip = f"{manifest.name} is not a template of {version}: nothing to update"
@@ -328,11 +342,14 @@ def _check_project(
     updated: update_service.UpdateResult,
     plan: edits.Plan,
 ) -> None:
-    cell.checks.append(checks.conflicts(project, updated.conflicts, expected=()))
-    cell.checks.extend(checks.edit_kept(project, edit) for edit in plan.edits)
+    declared = _declared_conflicts(job, project)
+    cell.checks.append(checks.conflicts(project, updated.conflicts, expected=declared))
+    cell.checks.extend(checks.edit_kept(project, edit, declared) for edit in plan.edits)
     cell.checks.extend(
         checks.not_applicable(f"kept-{name}", why) for name, why in plan.not_applicable.items()
     )
+    span = f"{job.from_version} -> {job.target}"
+    cell.checks.append(checks.migrations_applied(updated.migrations, job.migrations, span))
     cell.checks.append(checks.answers_version(project, job.target))
     setup = checks.setup(project, job.tools)
     if setup is not None:
@@ -341,6 +358,17 @@ def _check_project(
             return
     cell.checks.append(checks.lint(project, job.tools))
     cell.checks.append(checks.tests(project, job.tools))
+
+
+def _declared_conflicts(job: CellJob, project: Path) -> dict[str, str]:
+    """Path -> reason of the conflicts the release declares (``expect_conflict``), placed
+    with the project's answers after the update."""
+    if not any(m.kind == migrations.EXPECT_CONFLICT for m in job.migrations):
+        return {}
+    answers = project_service.load(project).answers
+    reasons = [m.reason for m in job.migrations if m.kind == migrations.EXPECT_CONFLICT]
+    paths = migrations.expected_conflicts(list(job.migrations), answers)
+    return dict(zip(paths, reasons, strict=True))
 
 
 # --- the run ----------------------------------------------------------------------------
@@ -407,7 +435,7 @@ def run(request: UpgradeRequest, on_cell: Callable[[Cell], None] | None = None) 
         jobs = [
             job
             for version in versions
-            for job in _jobs_for_version(catalog, version, selected, tools)
+            for job in _jobs_for_version(request, catalog, version, selected, tools)
         ]
         result = UpgradeResult(
             source=request.source,
