@@ -278,6 +278,25 @@ def test_text_output_names_the_failing_check(tmp_path: Path, cli: CliRunner) -> 
     assert "0 passed, 1 failed, 0 skipped" in output
 
 
+def test_without_python_the_makefile_sets_up_lints_and_tests(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    source, bundle = released(tmp_path)
+    write(
+        source / "svc" / "template" / "Makefile",
+        "setup:\n\t@echo set up > .ready\nlint:\n\t@test -f .ready\n"
+        "test:\n\t@echo 2 failed, 3 passed; exit 1\n",
+    )
+    base = ["catalog", "test-upgrades", str(source), "--catalog", str(bundle), "--json"]
+    result = cli.invoke(app, [*base, "--from", "1.1.0", "--preset", "default"])
+    [cell] = json.loads(result.stdout)["cells"]
+    checks = {check["name"]: check for check in cell["checks"]}
+    assert result.exit_code == 3
+    assert (checks["setup"]["status"], checks["lint"]["status"]) == ("passed", "passed")
+    assert cell["failed_check"] == "tests"
+    assert cell["detail"].startswith("`make test` exited with 2:\n2 failed, 3 passed\n")
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [

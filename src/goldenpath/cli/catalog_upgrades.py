@@ -56,11 +56,12 @@ def _print(result: service.UpgradeResult) -> None:
         out.print("  ".join([*cells, row[-1]]).rstrip(), markup=False)
     for cell in result.cells:
         failure = cell.first_failure
-        if failure is not None:
+        # The table shows a detail's first line; a tool's output follows here in full.
+        if failure is not None and "\n" in failure.detail.strip():
             out.print(f"{cell.from_version} -> {cell.to_version} {cell.case}:", markup=False)
             out.print(f"  {failure.name}: {failure.detail}", markup=False)
         for note in cell.notes:
-            out.print(f"  {cell.from_version} {cell.case}: {note}", markup=False)
+            out.print(f"note: {cell.from_version} {cell.case}: {note}", markup=False)
     out.print(
         f"{result.count(service.PASSED)} passed, {result.count(service.FAILED)} failed, "
         f"{result.count(service.SKIPPED)} skipped in {result.seconds:.0f} s",
