@@ -287,6 +287,38 @@ def test_make_run_trains_a_missing_demo_model(project: Path, tmp_path: Path) -> 
     assert trains, f"`make run` after `make clean` does not train the demo model: {steps}"
     assert serves, f"`make run` does not serve: {steps}"
     assert trains[0] < serves[0], f"the model must be trained before serving: {steps}"
+    # Without it the model's OpenMP thread busy-waits on a second core (the image sets it too).
+    assert "OMP_NUM_THREADS=1 " in steps[serves[0]], f"`make run` leaves OpenMP threads: {steps}"
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_termination_grace_period_covers_prestop_drain_and_shutdown(project: Path) -> None:
+    """Kubernetes kills the pod terminationGracePeriodSeconds after it starts the preStop
+    hook: the hook's sleep, the server's drain and its graceful shutdown must fit."""
+    config = next(
+        doc
+        for path in (project / "deploy" / "k8s").glob("*.yaml")
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc and doc.get("kind") == "ConfigMap"
+    )["data"]
+    prefix = _package(project).name.upper() + "_"
+    drain = float(config[f"{prefix}DRAIN_SECONDS"])
+    graceful = float(config[f"{prefix}GRACEFUL_SHUTDOWN_SECONDS"])
+    deployments = [
+        doc
+        for path in (project / "deploy" / "k8s").glob("deployment*.yaml")
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc and doc.get("kind") == "Deployment"
+    ]
+    assert deployments
+    for deployment in deployments:
+        pod = deployment["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        command = container["lifecycle"]["preStop"]["exec"]["command"]
+        assert command[0] == "sleep", command
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        budget = float(command[1]) + drain + graceful
+        assert pod["terminationGracePeriodSeconds"] > budget, (deployment["metadata"], budget)
 
 
 @pytest.mark.parametrize("case", case_params(CASES))
