@@ -192,11 +192,15 @@ def record_run(
     reference: Path,
     input_example: pd.DataFrame,
     reports: list[Path],
+    commit: str | None = None,
 ) -> RunRecord:
-    """Log the run; register the model as challenger only if it passed the gate."""
+    """Log the run; register the model as challenger only if it passed the gate.
+
+    ``commit`` is :func:`git_commit`'s answer when the caller already has it.
+    """
     client = configure(settings)
     experiment_id = _experiment_id(client, settings)
-    commit = git_commit()
+    commit = commit if commit is not None else git_commit()
     estimator = model.steps[-1][1]
     params = {f"model.{key}": str(value)[:250] for key, value in estimator.get_params().items()}
     params.update({"seed": str(settings.seed), "test_fraction": str(settings.test_fraction)})
