@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sklearn.pipeline import Pipeline
 from . import card, registry
 from .config import Settings
 from .contract import TIMESTAMP_COLUMN
-from .data import copy_table, fingerprint, read_table
+from .data import fingerprint, local_parquet, read_table
 from .errors import DataRejectedError, GateRefusedError, PipelineError
 from .evaluation import Evaluation, evaluate
 from .features import featurize, split
@@ -114,17 +115,39 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False)
 
 
+def _hand_over(hand_over: HandOver | None, function: Callable[..., object], *args: Any) -> None:
+    """Write now (single steps) or in the background (run-all)."""
+    if hand_over is None:
+        function(*args)
+    else:
+        hand_over.submit(function, *args)
+
+
 def _require(path: Path, step: str) -> Path:
     if not path.exists():
         raise PipelineError(f"{path} is missing: run the `{step}` step first")
     return path
 
 
-def ingest(settings: Settings, metrics: PipelineMetrics | None = None) -> pd.DataFrame:
-    """Read the training data, fingerprint it and keep a copy for the next steps."""
+def ingest(
+    settings: Settings, metrics: PipelineMetrics | None = None, hand_over: HandOver | None = None
+) -> pd.DataFrame:
+    """Read the training data, fingerprint it and keep a copy for the next steps.
+
+    A local Parquet file is copied byte for byte and read from the copy: encoding it
+    again would cost as much as reading it, and the rows handed on are then those of the
+    kept file. Other sources are read, and written as Parquet (in the background within
+    run-all).
+    """
     paths = Paths(settings.work_dir)
     paths.raw.parent.mkdir(parents=True, exist_ok=True)
-    frame = copy_table(settings.data_uri, paths.raw)
+    source = local_parquet(settings.data_uri)
+    if source is not None:
+        shutil.copyfile(source, paths.raw)
+        frame = pd.read_parquet(paths.raw)
+    else:
+        frame = read_table(settings.data_uri)
+        _hand_over(hand_over, _write_parquet, frame, paths.raw)
     lineage = {
         "data_uri": settings.data_uri,
         "data_fingerprint": fingerprint(frame),
@@ -179,21 +202,20 @@ def build_features(
         (test_rows, paths.test),
         (featurize(train_rows), paths.reference),
     ):
-        if hand_over is None:
-            _write_parquet(rows, path)
-        else:
-            hand_over.submit(_write_parquet, rows, path)
+        _hand_over(hand_over, _write_parquet, rows, path)
     sizes = {"rows_train": len(train_rows), "rows_test": len(test_rows)}
     paths.split.write_text(json.dumps(sizes) + "\n")
     return train_rows, test_rows
 
 
-def train_model(settings: Settings, train_rows: pd.DataFrame | None = None) -> Pipeline:
+def train_model(
+    settings: Settings, train_rows: pd.DataFrame | None = None, hand_over: HandOver | None = None
+) -> Pipeline:
     """Fit the seeded model on the training rows."""
     paths = Paths(settings.work_dir)
     model = train(_read(paths.train, "featurize", train_rows), settings.seed)
     paths.model.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, paths.model)
+    _hand_over(hand_over, joblib.dump, model, paths.model)
     return model
 
 
@@ -273,8 +295,10 @@ def register_model(
     return record
 
 
-def model_card(settings: Settings) -> Path:
-    """Write the model card of the last registered run."""
+def model_card(settings: Settings, record: registry.RunRecord | None = None) -> Path:
+    """Write the model card of the last registered run (``record``: the one just logged)."""
+    if record is not None:
+        return card.write(settings, record.run_id, record.version, record.logged)
     paths = Paths(settings.work_dir)
     registration = json.loads(_require(paths.registration, "register").read_text())
     return card.write(settings, registration["run_id"], registration["version"])
@@ -291,21 +315,21 @@ def run_all(settings: Settings) -> registry.RunRecord:
         # Each step still writes its outputs (for inspection and single-step reruns);
         # within one run they are also handed over in memory instead of read back.
         with metrics.step("ingest"):
-            frame = ingest(settings, metrics)
+            frame = ingest(settings, metrics, hand_over)
         with metrics.step("validate"):
             validate_data(settings, metrics, frame)
         with metrics.step("featurize"):
             train_rows, test_rows = build_features(settings, frame, hand_over)
         with metrics.step("train"):
-            model = train_model(settings, train_rows)
+            model = train_model(settings, train_rows, hand_over)
         with metrics.step("evaluate"):
             evaluation = evaluate_model(settings, metrics, model, test_rows)
         with metrics.step("register"):
-            hand_over.wait()  # the drift reference is logged from its file
+            hand_over.wait()  # every file is complete before the run is recorded
             # Logs a refused run too, then raises.
             record = register_model(settings, model, evaluation, test_rows, commit.result())
         with metrics.step("card"):
-            model_card(settings)
+            model_card(settings, record)
         success = True
         return record
     finally:
