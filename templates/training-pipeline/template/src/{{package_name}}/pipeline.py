@@ -27,6 +27,7 @@ from .data import fingerprint, local_parquet, read_table
 from .errors import DataRejectedError, GateRefusedError, PipelineError
 from .evaluation import Evaluation, evaluate
 from .features import featurize, split
+from .files import replace, replace_text
 from .metrics import PipelineMetrics
 from .model import train
 from .monitor import DriftReport, compare
@@ -112,7 +113,11 @@ class HandOver:
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_parquet(path, index=False)
+    replace(path, lambda temporary: frame.to_parquet(temporary, index=False))
+
+
+def _dump_model(model: Pipeline, path: Path) -> None:
+    replace(path, lambda temporary: joblib.dump(model, temporary))
 
 
 def _hand_over(hand_over: HandOver | None, function: Callable[..., object], *args: Any) -> None:
@@ -143,7 +148,7 @@ def ingest(
     paths.raw.parent.mkdir(parents=True, exist_ok=True)
     source = local_parquet(settings.data_uri)
     if source is not None:
-        shutil.copyfile(source, paths.raw)
+        replace(paths.raw, lambda temporary: shutil.copyfile(source, temporary))
         frame = pd.read_parquet(paths.raw)
     else:
         frame = read_table(settings.data_uri)
@@ -153,7 +158,7 @@ def ingest(
         "data_fingerprint": fingerprint(frame),
         "rows": len(frame),
     }
-    paths.ingest.write_text(json.dumps(lineage, indent=2) + "\n")
+    replace_text(paths.ingest, json.dumps(lineage, indent=2) + "\n")
     if metrics is not None:
         metrics.rows.labels(settings.model_name, "ingested").set(len(frame))
     log.info(
@@ -204,7 +209,7 @@ def build_features(
     ):
         _hand_over(hand_over, _write_parquet, rows, path)
     sizes = {"rows_train": len(train_rows), "rows_test": len(test_rows)}
-    paths.split.write_text(json.dumps(sizes) + "\n")
+    replace_text(paths.split, json.dumps(sizes) + "\n")
     return train_rows, test_rows
 
 
@@ -215,7 +220,7 @@ def train_model(
     paths = Paths(settings.work_dir)
     model = train(_read(paths.train, "featurize", train_rows), settings.seed)
     paths.model.parent.mkdir(parents=True, exist_ok=True)
-    _hand_over(hand_over, joblib.dump, model, paths.model)
+    _hand_over(hand_over, _dump_model, model, paths.model)
     return model
 
 
@@ -286,8 +291,9 @@ def register_model(
         reports=reports,
         commit=commit,
     )
-    paths.registration.write_text(
-        json.dumps({"run_id": record.run_id, "version": record.version}, indent=2) + "\n"
+    replace_text(
+        paths.registration,
+        json.dumps({"run_id": record.run_id, "version": record.version}, indent=2) + "\n",
     )
     if record.version is None:
         raise GateRefusedError(f"candidate refused, not registered: {evaluation.reason()}")

@@ -16,6 +16,7 @@ import pandera.pandas as pa
 
 from .config import TASK
 from .contract import FEATURE_BOUNDS, FEATURES, ID_COLUMN, MIN_ROWS, TARGET, TIMESTAMP_COLUMN
+from .files import replace_text
 
 _SAMPLES_PER_CHECK = 5
 _NS_SAFE = (pd.Timestamp("1678-01-01", tz="UTC"), pd.Timestamp("2262-01-01", tz="UTC"))
@@ -113,8 +114,8 @@ class ValidationReport:
     def write(self, directory: Path) -> None:
         """Write validation.json (for tools) and validation.txt (for people)."""
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "validation.json").write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        (directory / "validation.txt").write_text(self.to_text() + "\n")
+        replace_text(directory / "validation.json", json.dumps(self.to_dict(), indent=2) + "\n")
+        replace_text(directory / "validation.txt", self.to_text() + "\n")
 
 
 def _certainly_valid(frame: pd.DataFrame) -> bool:
