@@ -161,11 +161,20 @@ class SizeResult:
     prep_goal: float | None
 
     @property
+    def ratio_of_medians(self) -> float:
+        """The goal's measure: each side's median, as the three vary independently (a
+        SQLite commit waits 1-20 ms for the disk, so one round's floor can be twice the
+        next one's); the per-round ratios are printed beside it."""
+        m = self.measures
+        return m["pipeline"].median / (m["bare"].median + m["floor"].median)
+
+    @property
     def missed(self) -> list[str]:
         missed = []
-        if self.ratio.median > self.goal:
+        if self.ratio_of_medians > self.goal:
             missed.append(
-                f"{self.rows} rows: pipeline {self.ratio.median:.2f}x (bare + floor) > {self.goal}x"
+                f"{self.rows} rows: pipeline {self.ratio_of_medians:.2f}x (bare + floor)"
+                f" > {self.goal}x"
             )
         if self.prep_goal is not None and self.prep.median > self.prep_goal:
             missed.append(
@@ -272,8 +281,11 @@ def report(result: SizeResult, metric: str, repeat: int) -> None:
     )
     print(f"  pipeline run-all       {measures['pipeline'].ms()} (existing store)")
     print(f"  first run-all (cold)   {result.cold * 1000:8.1f} ms (creates the SQLite store)")
-    verdict = "met" if result.ratio.median <= result.goal else "MISSED"
-    print(f"  pipeline/(bare+floor)  {result.ratio.times()} goal <= {result.goal}x: {verdict}")
+    verdict = "met" if result.ratio_of_medians <= result.goal else "MISSED"
+    print(
+        f"  pipeline/(bare+floor)  {result.ratio_of_medians:5.2f}x of the medians, goal <="
+        f" {result.goal}x: {verdict}; per round {result.ratio.times()}"
+    )
     prep_goal = (
         f" goal <= {result.prep_goal}x: "
         + ("met" if result.prep.median <= result.prep_goal else "MISSED")
@@ -290,15 +302,16 @@ def table(results: list[SizeResult]) -> None:
     """One Markdown table of every size (for bench/README.md)."""
     steps = list(results[0].steps)
     print(
-        "\n| rows | bare | floor | pipeline | pipeline / (bare + floor) | goal | "
+        "\n| rows | bare | floor | pipeline | pipeline / (bare + floor) | per round | goal | "
         "ingest+validate+featurize / bare | " + " | ".join(steps) + " |"
     )
-    print("|---" * (7 + len(steps)) + "|")
+    print("|---" * (8 + len(steps)) + "|")
     for result in results:
         m = result.measures
         cells = [
             f"{result.rows:,}",
             *(f"{m[name].median * 1000:.0f} ms" for name in ("bare", "floor", "pipeline")),
+            f"{result.ratio_of_medians:.2f}x",
             result.ratio.times().strip(),
             f"<= {result.goal}x",
             f"{result.prep.median:.2f}x",
