@@ -17,6 +17,7 @@ from sklearn import metrics as skm
 
 from .contract import TARGET
 from .features import featurize
+from .files import replace_text
 
 HIGHER_IS_BETTER = {
     "roc_auc": True,
@@ -90,7 +91,7 @@ class Evaluation:
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        replace_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
     @classmethod
     def read(cls, path: Path) -> Evaluation:

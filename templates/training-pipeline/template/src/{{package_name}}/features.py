@@ -62,9 +62,11 @@ def split(
     if TIMESTAMP_COLUMN is not None and TIMESTAMP_COLUMN in frame.columns:
         ordered = frame.sort_values(TIMESTAMP_COLUMN, kind="stable")
         cut = len(ordered) - max(1, round(len(ordered) * test_fraction))
-        return ordered.iloc[:cut].copy(), ordered.iloc[cut:].copy()
+        # Slices of the sorted copy made just above, never of the caller's frame.
+        return ordered.iloc[:cut], ordered.iloc[cut:]
     stratify = frame[TARGET] if TASK == "classification" else None
+    # Both parts are new frames already (rows taken by position): no second copy.
     train, test = train_test_split(
         frame, test_size=test_fraction, random_state=seed, stratify=stratify
     )
-    return train.copy(), test.copy()
+    return train, test

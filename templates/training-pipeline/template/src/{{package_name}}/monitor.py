@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from .contract import FEATURES
+from .files import replace_text
 
 _BINS = 10
 _EPSILON = 1e-6
@@ -81,8 +82,8 @@ class DriftReport:
 
     def write(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "drift.json").write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        (directory / "drift.txt").write_text(self.to_text() + "\n")
+        replace_text(directory / "drift.json", json.dumps(self.to_dict(), indent=2) + "\n")
+        replace_text(directory / "drift.txt", self.to_text() + "\n")
 
 
 def compare(reference: pd.DataFrame, current: pd.DataFrame, threshold: float) -> DriftReport:

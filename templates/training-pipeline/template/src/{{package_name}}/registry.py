@@ -15,7 +15,7 @@ import platform
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -52,12 +52,24 @@ PREDICT_FN = "predict_proba" if TASK == "classification" else "predict"
 
 
 @dataclass(frozen=True)
+class LoggedRun:
+    """The parameters, metrics, tags and environment a run logged, as they were logged."""
+
+    params: dict[str, str]
+    metrics: dict[str, float]
+    tags: dict[str, str]
+    environment: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """What one training run left in MLflow."""
 
     run_id: str
     model_name: str
     version: str | None
+    # Kept by the run that logged it, so that the model card need not read it back.
+    logged: LoggedRun | None = field(default=None, compare=False, repr=False)
 
     @property
     def model_uri(self) -> str | None:
@@ -192,11 +204,15 @@ def record_run(
     reference: Path,
     input_example: pd.DataFrame,
     reports: list[Path],
+    commit: str | None = None,
 ) -> RunRecord:
-    """Log the run; register the model as challenger only if it passed the gate."""
+    """Log the run; register the model as challenger only if it passed the gate.
+
+    ``commit`` is :func:`git_commit`'s answer when the caller already has it.
+    """
     client = configure(settings)
     experiment_id = _experiment_id(client, settings)
-    commit = git_commit()
+    commit = commit if commit is not None else git_commit()
     estimator = model.steps[-1][1]
     params = {f"model.{key}": str(value)[:250] for key, value in estimator.get_params().items()}
     params.update({"seed": str(settings.seed), "test_fraction": str(settings.test_fraction)})
@@ -222,7 +238,8 @@ def record_run(
             params=[Param(key, value) for key, value in params.items()],
             tags=[RunTag(key, value) for key, value in tags.items()],
         )
-        mlflow.log_dict(environment(), "environment.json")
+        run_environment = environment()
+        mlflow.log_dict(run_environment, "environment.json")
         mlflow.log_dict(evaluation.to_dict(), "evaluation.json")
         for report in reports:
             mlflow.log_artifact(str(report), "reports")
@@ -252,7 +269,8 @@ def record_run(
                 },
             )
             client.set_registered_model_alias(settings.model_name, CHALLENGER_ALIAS, version)
-    return RunRecord(run_id=run_id, model_name=settings.model_name, version=version)
+    logged = LoggedRun(params=params, metrics=metrics, tags=tags, environment=run_environment)
+    return RunRecord(run_id=run_id, model_name=settings.model_name, version=version, logged=logged)
 
 
 def _alias_version(client: MlflowClient, name: str, alias: str) -> Any | None:
