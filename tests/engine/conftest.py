@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from goldenpath.cli import app
 from goldenpath.services import catalogs
 
-from .catalog_factory import GIT_ENV, bundle_versions
+from .catalog_factory import GIT_ENV, bundle_versions, git
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +53,20 @@ def invoke(runner: CliRunner, *args: str) -> tuple[int, str]:
     """Run ``goldenpath args``; returns exit code and combined output."""
     result = runner.invoke(app, list(args), catch_exceptions=False)
     return result.exit_code, result.output
+
+
+def new_project(runner: CliRunner, catalog: Path, dest: Path, template: str = "svc") -> Path:
+    """``goldenpath new`` of a test catalog's template with its defaults; must succeed."""
+    args = ("new", template, str(dest), "--defaults", "--catalog", str(catalog))
+    code, output = invoke(runner, *args)
+    assert code == 0, output
+    return dest
+
+
+def commit_edit(repo: Path, name: str, old: str, new: str) -> None:
+    """A user's committed local edit: ``old`` (which must be there) becomes ``new``."""
+    path = repo / name
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new))
+    git(repo, "commit", "-qam", f"local edit of {name}")

@@ -23,7 +23,7 @@ from goldenpath.services import release
 from goldenpath.versions import Version
 
 from .catalog_factory import git, make_catalog_tree, release_notes, tag_next, write
-from .conftest import invoke
+from .conftest import commit_edit, invoke, new_project
 
 RUNBOOK_V1 = """\
 # Runbook for {{ project_name }}
@@ -124,20 +124,6 @@ def catalog(tmp_path: Path) -> Path:
     return _v1(tmp_path / "org-catalog")
 
 
-def _new(cli: CliRunner, catalog: Path, dest: Path) -> Path:
-    code, output = invoke(cli, "new", "svc", str(dest), "--defaults", "--catalog", str(catalog))
-    assert code == 0, output
-    return dest
-
-
-def _commit_edit(repo: Path, name: str, old: str, new: str) -> None:
-    path = repo / name
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-    git(repo, "commit", "-qam", f"edit {name}")
-
-
 def _snapshot(repo: Path) -> dict[str, str]:
     return {
         str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -155,9 +141,9 @@ def _outcomes(result: dict[str, object]) -> dict[str, str]:
 def test_update_applies_migrations_keeping_edits_without_trust(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
-    _commit_edit(repo, "docs/old.md", "read the logs.", "read the logs in Loki.")
-    _commit_edit(repo, "loadtest/svc_legacy.py", "legacy", "legacy, tuned by us")
+    repo = new_project(cli, catalog, tmp_path / "svc")
+    commit_edit(repo, "docs/old.md", "read the logs.", "read the logs in Loki.")
+    commit_edit(repo, "loadtest/svc_legacy.py", "legacy", "legacy, tuned by us")
     _v2(catalog)
 
     code, output = invoke(cli, "update", str(repo))
@@ -185,14 +171,15 @@ def test_update_applies_migrations_keeping_edits_without_trust(
     assert "alert_channel" not in answers
     assert "rollout: progressive" in answers
     assert (repo / "deploy.yaml").read_text() == 'rollout: progressive\nalerts: "#alerts"\n'
-    assert "edit loadtest/svc_legacy.py" in git(repo, "log", "-1", "--format=%s")  # no commit
+    last = git(repo, "log", "-1", "--format=%s")
+    assert "local edit of loadtest/svc_legacy.py" in last  # update commits nothing
 
 
 def test_dry_run_lists_migrations_and_changes_nothing(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
-    _commit_edit(repo, "docs/old.md", "Step one", "Step 1")
+    repo = new_project(cli, catalog, tmp_path / "svc")
+    commit_edit(repo, "docs/old.md", "Step one", "Step 1")
     _v2(catalog)
     before = _snapshot(repo)
 
@@ -216,7 +203,7 @@ def test_dry_run_lists_migrations_and_changes_nothing(
 def test_unedited_file_moves_as_rendered_and_answers_given_win(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
+    repo = new_project(cli, catalog, tmp_path / "svc")
     _v2(catalog)
 
     code, output = invoke(
@@ -251,7 +238,7 @@ def test_unedited_file_moves_as_rendered_and_answers_given_win(
 def test_a_file_deleted_locally_stays_deleted_under_its_new_name(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
+    repo = new_project(cli, catalog, tmp_path / "svc")
     git(repo, "rm", "-q", "docs/old.md", "loadtest/old.py")
     git(repo, "commit", "-qm", "we keep no runbook here")
     _v2(catalog)
@@ -271,8 +258,8 @@ def test_a_file_deleted_locally_stays_deleted_under_its_new_name(
 def test_a_moved_file_edited_where_the_template_changed_is_a_conflict(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
-    _commit_edit(repo, "docs/old.md", "Contact: ops.", "Contact: the platform team.")
+    repo = new_project(cli, catalog, tmp_path / "svc")
+    commit_edit(repo, "docs/old.md", "Contact: ops.", "Contact: the platform team.")
     _v2(catalog)
 
     code, output = invoke(cli, "update", str(repo), "--json")
@@ -302,7 +289,7 @@ def test_a_moved_file_edited_where_the_template_changed_is_a_conflict(
 def test_a_new_path_the_user_already_has_is_never_overwritten(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
+    repo = new_project(cli, catalog, tmp_path / "svc")
     write(repo / "docs/runbook.md", "our own runbook\n")
     git(repo, "add", "docs/runbook.md")
     git(repo, "commit", "-qm", "our runbook")
@@ -321,8 +308,8 @@ def test_a_new_path_the_user_already_has_is_never_overwritten(
 
 
 def test_a_file_moved_twice_is_merged_once(catalog: Path, tmp_path: Path, cli: CliRunner) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
-    _commit_edit(repo, "docs/old.md", "Step three", "Step 3")
+    repo = new_project(cli, catalog, tmp_path / "svc")
+    commit_edit(repo, "docs/old.md", "Step three", "Step 3")
     _v2(catalog)
     runbook = catalog / f"{SVC}/docs/runbook.md.jinja"
     write(catalog / f"{SVC}/ops/runbook.md.jinja", runbook.read_text())
@@ -350,7 +337,7 @@ def test_copier_migrations_would_need_trust_these_do_not(
 ) -> None:
     """The contrast that makes the no-trust claim mean something: the same catalog with a
     copier ``_migrations`` command is refused without --trust."""
-    repo = _new(cli, catalog, tmp_path / "svc")
+    repo = new_project(cli, catalog, tmp_path / "svc")
     copier_yml = catalog / "copier.yml"
     copier_yml.write_text(
         "_migrations:\n  - version: v1.1.0\n    command: echo moved\n" + copier_yml.read_text()

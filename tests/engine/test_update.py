@@ -15,25 +15,13 @@ from goldenpath.services import update as update_service
 from goldenpath.services.update import UpdateResult, update
 
 from .catalog_factory import change_config, git, git_catalog, tag_next, write
-from .conftest import invoke, use_package
+from .conftest import commit_edit, invoke, new_project, use_package
 
 
 @pytest.fixture
 def catalog(tmp_path: Path) -> Path:
     """An organisation-style catalog repository with v1.0.0."""
     return git_catalog(tmp_path / "org-catalog")
-
-
-def _new(cli: CliRunner, catalog: Path, dest: Path) -> Path:
-    code, output = invoke(cli, "new", "svc", str(dest), "--defaults", "--catalog", str(catalog))
-    assert code == 0, output
-    return dest
-
-
-def _edit_and_commit(repo: Path, name: str, old: str, new: str) -> None:
-    path = repo / name
-    path.write_text(path.read_text().replace(old, new))
-    git(repo, "commit", "-qam", f"local edit of {name}")
 
 
 def _snapshot(repo: Path) -> dict[str, str]:
@@ -47,8 +35,8 @@ def _snapshot(repo: Path) -> dict[str, str]:
 def test_update_keeps_local_edit_and_brings_template_change(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
-    _edit_and_commit(repo, "config.yaml", "timeout_seconds: 10", "timeout_seconds: 30")
+    repo = new_project(cli, catalog, tmp_path / "svc")
+    commit_edit(repo, "config.yaml", "timeout_seconds: 10", "timeout_seconds: 30")
     change_config(catalog)
     tag_next(catalog, "1.1.0", "config logs at warning level")
 
@@ -69,8 +57,8 @@ def test_update_keeps_local_edit_and_brings_template_change(
 def test_conflicting_edit_gets_markers_listed_and_exit_3(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
-    _edit_and_commit(repo, "config.yaml", "log_level: info", "log_level: debug")
+    repo = new_project(cli, catalog, tmp_path / "svc")
+    commit_edit(repo, "config.yaml", "log_level: info", "log_level: debug")
     change_config(catalog)
     tag_next(catalog, "1.1.0", "warning level")
 
@@ -86,8 +74,8 @@ def test_conflicting_edit_gets_markers_listed_and_exit_3(
 
 
 def test_conflict_rej_writes_reject_files(catalog: Path, tmp_path: Path, cli: CliRunner) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
-    _edit_and_commit(repo, "config.yaml", "log_level: info", "log_level: debug")
+    repo = new_project(cli, catalog, tmp_path / "svc")
+    commit_edit(repo, "config.yaml", "log_level: info", "log_level: debug")
     change_config(catalog)
     tag_next(catalog, "1.1.0", "warning level")
 
@@ -105,8 +93,8 @@ def test_conflict_rej_writes_reject_files(catalog: Path, tmp_path: Path, cli: Cl
 def test_dry_run_changes_nothing_byte_for_byte(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
-    _edit_and_commit(repo, "config.yaml", "timeout_seconds: 10", "timeout_seconds: 45")
+    repo = new_project(cli, catalog, tmp_path / "svc")
+    commit_edit(repo, "config.yaml", "timeout_seconds: 10", "timeout_seconds: 45")
     change_config(catalog)
     tag_next(catalog, "1.1.0", "warning level")
     before = _snapshot(repo)
@@ -122,7 +110,7 @@ def test_dry_run_changes_nothing_byte_for_byte(
 def test_dirty_tree_is_refused_untracked_files_count(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
+    repo = new_project(cli, catalog, tmp_path / "svc")
     change_config(catalog)
     tag_next(catalog, "1.1.0", "warning level")
     write(repo / "scratch.txt", "not committed")
@@ -139,7 +127,7 @@ def test_dirty_tree_is_refused_untracked_files_count(
 def test_downgrade_is_refused(catalog: Path, tmp_path: Path, cli: CliRunner) -> None:
     change_config(catalog)
     tag_next(catalog, "1.1.0", "warning level")
-    repo = _new(cli, catalog, tmp_path / "svc")
+    repo = new_project(cli, catalog, tmp_path / "svc")
     before = _snapshot(repo)
 
     code, output = invoke(cli, "update", str(repo), "--to", "1.0.0")
@@ -152,7 +140,7 @@ def test_downgrade_is_refused(catalog: Path, tmp_path: Path, cli: CliRunner) -> 
 def test_update_to_a_specific_version_and_already_current(
     catalog: Path, tmp_path: Path, cli: CliRunner
 ) -> None:
-    repo = _new(cli, catalog, tmp_path / "svc")
+    repo = new_project(cli, catalog, tmp_path / "svc")
     change_config(catalog)
     tag_next(catalog, "1.1.0", "warning level")
     write(catalog / "svc/template/LATER.md", "later\n")
@@ -185,7 +173,7 @@ def test_update_on_a_second_machine_with_a_newer_goldenpath(
     # Machine A runs the older goldenpath (catalog 1.0.0) and commits the repository.
     repo = tmp_path / "svc"
     assert invoke(cli, "new", "svc", str(repo), "--defaults")[0] == 0
-    _edit_and_commit(repo, "config.yaml", "timeout_seconds: 10", "timeout_seconds: 20")
+    commit_edit(repo, "config.yaml", "timeout_seconds: 10", "timeout_seconds: 20")
     # Machine B: another HOME that never saw the catalog, with a newer goldenpath.
     other_home = tmp_path / "laptop-b"
     other_home.mkdir()
