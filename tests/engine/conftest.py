@@ -3,6 +3,7 @@ builtin catalog gets installed), its own config dir, no catalog from the environ
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,3 +71,13 @@ def commit_edit(repo: Path, name: str, old: str, new: str) -> None:
     assert old in text, f"{old!r} not in {name}"
     path.write_text(text.replace(old, new))
     git(repo, "commit", "-qam", f"local edit of {name}")
+
+
+def snapshot(repo: Path) -> dict[str, str]:
+    """Every file below ``repo`` (``.git`` included) with its content hash: equal snapshots
+    prove a command changed nothing."""
+    return {
+        str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file()
+    }

@@ -8,7 +8,6 @@ load-test files, renames the ``alert_channel`` answer to ``notify_channel`` and 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import textwrap
@@ -23,7 +22,7 @@ from goldenpath.services import release
 from goldenpath.versions import Version
 
 from .catalog_factory import git, make_catalog_tree, release_notes, tag_next, write
-from .conftest import commit_edit, invoke, new_project
+from .conftest import commit_edit, invoke, new_project, snapshot
 
 RUNBOOK_V1 = """\
 # Runbook for {{ project_name }}
@@ -124,14 +123,6 @@ def catalog(tmp_path: Path) -> Path:
     return _v1(tmp_path / "org-catalog")
 
 
-def _snapshot(repo: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(repo.rglob("*"))
-        if p.is_file()
-    }
-
-
 def _outcomes(result: dict[str, object]) -> dict[str, str]:
     steps = result["migrations"]
     assert isinstance(steps, list)
@@ -181,7 +172,7 @@ def test_dry_run_lists_migrations_and_changes_nothing(
     repo = new_project(cli, catalog, tmp_path / "svc")
     commit_edit(repo, "docs/old.md", "Step one", "Step 1")
     _v2(catalog)
-    before = _snapshot(repo)
+    before = snapshot(repo)
 
     code, output = invoke(cli, "update", str(repo), "--dry-run", "--json")
 
@@ -196,7 +187,7 @@ def test_dry_run_lists_migrations_and_changes_nothing(
     }
     assert "b/docs/runbook.md" in result["diff"]  # git shows the move as a rename
     assert "+Contact: the on-call engineer." in result["diff"]
-    assert _snapshot(repo) == before
+    assert snapshot(repo) == before
     assert git(repo, "status", "--porcelain") == ""
 
 

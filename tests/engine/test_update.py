@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -15,21 +14,13 @@ from goldenpath.services import update as update_service
 from goldenpath.services.update import UpdateResult, update
 
 from .catalog_factory import change_config, git, git_catalog, tag_next, write
-from .conftest import commit_edit, invoke, new_project, use_package
+from .conftest import commit_edit, invoke, new_project, snapshot, use_package
 
 
 @pytest.fixture
 def catalog(tmp_path: Path) -> Path:
     """An organisation-style catalog repository with v1.0.0."""
     return git_catalog(tmp_path / "org-catalog")
-
-
-def _snapshot(repo: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(repo.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_update_keeps_local_edit_and_brings_template_change(
@@ -97,14 +88,14 @@ def test_dry_run_changes_nothing_byte_for_byte(
     commit_edit(repo, "config.yaml", "timeout_seconds: 10", "timeout_seconds: 45")
     change_config(catalog)
     tag_next(catalog, "1.1.0", "warning level")
-    before = _snapshot(repo)
+    before = snapshot(repo)
 
     code, output = invoke(cli, "update", str(repo), "--dry-run")
 
     assert code == 0, output
     assert "+log_level: warning" in output
     assert "would update" in output
-    assert _snapshot(repo) == before
+    assert snapshot(repo) == before
 
 
 def test_dirty_tree_is_refused_untracked_files_count(
@@ -114,27 +105,27 @@ def test_dirty_tree_is_refused_untracked_files_count(
     change_config(catalog)
     tag_next(catalog, "1.1.0", "warning level")
     write(repo / "scratch.txt", "not committed")
-    before = _snapshot(repo)
+    before = snapshot(repo)
 
     code, output = invoke(cli, "update", str(repo))
 
     assert code == 1
     assert "working tree is not clean" in output
     assert len([line for line in output.splitlines() if line.startswith("error:")]) == 1
-    assert _snapshot(repo) == before
+    assert snapshot(repo) == before
 
 
 def test_downgrade_is_refused(catalog: Path, tmp_path: Path, cli: CliRunner) -> None:
     change_config(catalog)
     tag_next(catalog, "1.1.0", "warning level")
     repo = new_project(cli, catalog, tmp_path / "svc")
-    before = _snapshot(repo)
+    before = snapshot(repo)
 
     code, output = invoke(cli, "update", str(repo), "--to", "1.0.0")
 
     assert code == 1
     assert "refusing to downgrade from 1.1.0 to 1.0.0" in output
-    assert _snapshot(repo) == before
+    assert snapshot(repo) == before
 
 
 def test_update_to_a_specific_version_and_already_current(

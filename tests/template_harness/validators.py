@@ -301,6 +301,13 @@ def ruff_format(root: Path) -> str:
     return "" if result.returncode == 0 else tools.output_of(result)
 
 
+def ruff_lint(root: Path) -> str:
+    """``ruff check`` and ``ruff format --check`` as the project's ``make lint`` runs them:
+    what each reported, under its name; "" when both pass."""
+    found = [("ruff check", ruff_check(root)), ("ruff format --check", ruff_format(root))]
+    return "\n".join(f"{tool}:\n{problems}" for tool, problems in found if problems)
+
+
 def _mypy_configured_files(root: Path) -> bool:
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():

@@ -127,15 +127,8 @@ def extreme(request: pytest.FixtureRequest, renderer: Renderer) -> Path:
 def test_make_lint_passes(extreme: Path) -> None:
     """``ruff check .`` and ``ruff format --check .`` with the project's own configuration,
     as its Makefile's ``lint`` target runs them."""
-    problems = [
-        f"{tool}:\n{found}"
-        for tool, found in [
-            ("ruff check", v.ruff_check(extreme)),
-            ("ruff format --check", v.ruff_format(extreme)),
-        ]
-        if found
-    ]
-    assert not problems, "\n".join(problems)
+    problems = v.ruff_lint(extreme)
+    assert not problems, problems
 
 
 # ---------------------------------------------------------------- the layout macros alone
@@ -193,12 +186,5 @@ def test_layout_macros_give_what_ruff_writes(tmp_path: Path) -> None:
     ignores = dict.fromkeys(["F401", "F811", "F841", "PLC0415", "PLR0915"], unused)
     (tmp_path / "pyproject.toml").write_text(str(pyproject.ruff(extra_ignores=ignores)) + "\n")
     (tmp_path / "layouts.py").write_text(_layouts(py))
-    problems = [
-        f"{tool}:\n{found}"
-        for tool, found in [
-            ("ruff check", v.ruff_check(tmp_path)),
-            ("ruff format --check", v.ruff_format(tmp_path)),
-        ]
-        if found
-    ]
-    assert not problems, "\n".join(problems)
+    problems = v.ruff_lint(tmp_path)
+    assert not problems, problems
