@@ -3,14 +3,13 @@ catalog derives from its template manifests."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from goldenpath.catalog import generate as generate_service
-from goldenpath.cli.common import JsonOpt, catalog_app, err, out
+from goldenpath.cli.common import JsonOpt, catalog_app, emit, err, out
 from goldenpath.cli.common import run as _run
 
 
@@ -29,16 +28,17 @@ def catalog_generate(
 
     def action() -> int:
         result = generate_service.generate(source, write=not check)
-        if as_json:
-            out.print_json(json.dumps(result.to_dict()))
-        elif result.written:
-            out.print(f"Wrote {', '.join(result.stale)} in {source}.", markup=False)
-        elif result.stale:
-            for name in result.stale:
-                err.print(f"stale: {source / name}", markup=False)
-            err.print(f"hint: {generate_service.REGENERATE} {source}", markup=False)
-        else:
-            out.print(f"Generated files in {source} are up to date.", markup=False)
-        return result.exit_code
+
+        def report() -> None:
+            if result.written:
+                out.print(f"Wrote {', '.join(result.stale)} in {source}.", markup=False)
+            elif result.stale:
+                for name in result.stale:
+                    err.print(f"stale: {source / name}", markup=False)
+                err.print(f"hint: {generate_service.REGENERATE} {source}", markup=False)
+            else:
+                out.print(f"Generated files in {source} are up to date.", markup=False)
+
+        return emit(result, as_json, report)
 
     _run(action)

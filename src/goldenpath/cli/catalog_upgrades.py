@@ -3,14 +3,13 @@ tree's catalog, with typical team edits in them, and report every cell."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from goldenpath.catalog.upgrades import service
-from goldenpath.cli.common import JsonOpt, catalog_app, err, json_errors, out
+from goldenpath.cli.common import JsonOpt, catalog_app, emit, err, json_errors, out
 from goldenpath.cli.common import run as _run
 
 
@@ -120,10 +119,6 @@ def catalog_test_upgrades(
             jobs=jobs,
         )
         result = service.run(request, on_cell=None if as_json else _progress)
-        if as_json:
-            out.print_json(json.dumps(result.to_dict()))
-        else:
-            _print(result)
-        return result.exit_code
+        return emit(result, as_json, lambda: _print(result))
 
     _run(action)

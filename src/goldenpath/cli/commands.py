@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,11 +18,9 @@ from goldenpath.cli.common import (
     TrustOpt,
     app,
     catalog_app,
+    emit,
     err,
     out,
-)
-from goldenpath.cli.common import (
-    fail as _fail,
 )
 from goldenpath.cli.common import (
     json_errors as _json_errors,
@@ -170,9 +167,8 @@ def new(
         result = generate_service.generate(
             request, confirm=_confirm_summary(asker) if asker else None
         )
-        if as_json:
-            out.print_json(json.dumps(result.to_dict()))
-        else:
+
+        def created() -> None:
             where = f"{result.catalog} {result.version}" if result.version else result.catalog
             out.print(
                 f"Created {result.path} from {result.template} ({where}), "
@@ -182,7 +178,8 @@ def new(
             out.print("Next steps:")
             for step in result.next_steps:
                 out.print(f"  {step}", markup=False)
-        return result.exit_code
+
+        return emit(result, as_json, created)
 
     _run(action)
 
@@ -309,15 +306,7 @@ def update(
                 settings=load_settings(),
                 answers=answers,
             )
-        if as_json:
-            out.print_json(json.dumps(result.to_dict()))
-        if result.error is not None:
-            _fail(result.error)
-        if abort and not as_json:
-            _print_abort(result)
-        elif not as_json:
-            _print_update(result)
-        return result.exit_code
+        return emit(result, as_json, lambda: (_print_abort if abort else _print_update)(result))
 
     _run(action)
 
@@ -348,22 +337,16 @@ def check(
         if threshold is Gap.NONE:
             raise UsageError("--fail-on must be major, minor or patch")
         result = check_service.check(path, threshold)
-        if as_json:
-            out.print_json(json.dumps(result.to_dict()))
-        if result.error is not None:
-            _fail(result.error)
-        if not as_json:
-            state = (
-                f"behind ({result.gap.name.lower()} update available)"
-                if result.behind
-                else "up to date"
-            )
+
+        def state() -> None:
+            gap = f"behind ({result.gap.name.lower()} update available)"
             out.print(
                 f"{result.path}: {result.template} {result.current}, latest "
-                f"{result.latest}: {state}",
+                f"{result.latest}: {gap if result.behind else 'up to date'}",
                 markup=False,
             )
-        return result.exit_code
+
+        return emit(result, as_json, state)
 
     _run(action)
 
@@ -383,21 +366,21 @@ def templates(
     @_json_errors(as_json)
     def action() -> int:
         result = templates_service.list_templates(catalog, load_settings())
-        if as_json:
-            out.print_json(json.dumps(result.to_dict()))
-            return result.exit_code
-        if result.version:
-            out.print(f"Catalog {result.catalog}, version {result.version}", markup=False)
-            out.print("Versions: " + ", ".join(result.versions), markup=False)
-        else:
-            out.print(
-                f"Catalog {result.catalog}, unversioned: it renders, but what it renders "
-                "cannot be updated",
-                markup=False,
-            )
-        for info in result.templates:
-            out.print(f"  {info.name:<20} {info.description}", markup=False)
-        return result.exit_code
+
+        def listing() -> None:
+            if result.version:
+                out.print(f"Catalog {result.catalog}, version {result.version}", markup=False)
+                out.print("Versions: " + ", ".join(result.versions), markup=False)
+            else:
+                out.print(
+                    f"Catalog {result.catalog}, unversioned: it renders, but what it renders "
+                    "cannot be updated",
+                    markup=False,
+                )
+            for info in result.templates:
+                out.print(f"  {info.name:<20} {info.description}", markup=False)
+
+        return emit(result, as_json, listing)
 
     _run(action)
 
@@ -421,15 +404,19 @@ def catalog_release(
     @_json_errors(as_json)
     def action() -> int:
         result = release_service.release(source, bundle)
-        if as_json:
-            out.print_json(json.dumps(result.to_dict()))
-        elif result.created:
-            out.print(f"Released v{result.version} as {result.commit} into {bundle}.", markup=False)
-        else:
-            out.print(
-                f"v{result.version} is already released, identical ({result.commit}).", markup=False
-            )
-        return result.exit_code
+
+        def released() -> None:
+            if result.created:
+                out.print(
+                    f"Released v{result.version} as {result.commit} into {bundle}.", markup=False
+                )
+            else:
+                out.print(
+                    f"v{result.version} is already released, identical ({result.commit}).",
+                    markup=False,
+                )
+
+        return emit(result, as_json, released)
 
     _run(action)
 
@@ -445,14 +432,14 @@ def catalog_verify(
     @_json_errors(as_json)
     def action() -> int:
         result = release_service.verify(source, bundle)
-        if as_json:
-            out.print_json(json.dumps(result.to_dict()))
-        else:
+
+        def verified() -> None:
             out.print("Released: " + (", ".join(result.versions) or "none"), markup=False)
             if result.unreleased:
                 out.print(f"Unreleased: {result.unreleased}", markup=False)
             for problem in result.problems:
                 err.print(f"problem: {problem}", markup=False)
-        return result.exit_code
+
+        return emit(result, as_json, verified)
 
     _run(action)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from goldenpath.errors import AnswersError, GoldenpathError, as_goldenpath_error
+from goldenpath.results import Result
 
 app = typer.Typer(
     add_completion=True,  # --install-completion / --show-completion (see cli/completion.py)
@@ -78,3 +79,22 @@ def json_errors(as_json: bool) -> Callable[[Callable[[], int]], Callable[[], int
         return guarded
 
     return wrap
+
+
+def emit(
+    result: Result, as_json: bool, human: Callable[[], None], *, extra: dict[str, Any] | None = None
+) -> int:
+    """Show a service's result one way for every command, and return its exit code.
+
+    With ``--json`` stdout carries exactly ``result.to_dict()`` (plus ``extra``), whatever
+    happened, so scripts always get a document; a result that carries an error is then also
+    one ``error:`` line on stderr with the error's exit code. Without ``--json``, ``human``
+    prints the text view, only for results without an error.
+    """
+    if as_json:
+        out.print_json(json.dumps({**result.to_dict(), **(extra or {})}))
+    if result.error is not None:
+        fail(result.error)
+    if not as_json:
+        human()
+    return result.exit_code

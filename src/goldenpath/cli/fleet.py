@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from goldenpath.cli.common import JsonOpt, app, err, json_errors, out, run
+from goldenpath.cli.common import JsonOpt, app, emit, err, json_errors, out, run
 from goldenpath.errors import UsageError
 from goldenpath.fleet import inventory, kpis, report
 from goldenpath.fleet import status as fleet_status
@@ -322,14 +321,12 @@ def status(
             )
         if html is not None:
             report.write(html, result, policy)
-        if as_json:
-            data = result.to_dict()
-            data["html"] = str(html) if html is not None else None
-            out.print_json(json.dumps(data))
-        else:
+
+        def summary() -> None:
             _print_status(result, policy)
             if html is not None:
                 out.print(f"Report written to {html}", markup=False)
-        return result.exit_code
+
+        return emit(result, as_json, summary, extra={"html": str(html) if html else None})
 
     run(action)

@@ -3,7 +3,6 @@ reviewable branches; progress as a bar on a terminal, as plain lines in CI and p
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from goldenpath.cli.common import JsonOpt, err, json_errors, out, run
+from goldenpath.cli.common import JsonOpt, emit, err, json_errors, out, run
 from goldenpath.cli.fleet import (
     FleetFileOpt,
     ForgeKindOpt,
@@ -221,10 +220,6 @@ def update(
         total = len(fleet_update.select_shard(entries, options.shard))
         with _progress(total, as_json) as report:
             result = fleet_update.update_fleet(entries, options, on_result=report)
-        if as_json:
-            out.print_json(json.dumps(result.to_dict()))
-        else:
-            _print_summary(result)
-        return result.exit_code
+        return emit(result, as_json, lambda: _print_summary(result))
 
     run(action)

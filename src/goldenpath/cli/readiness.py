@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from goldenpath.cli import completion
-from goldenpath.cli.common import JsonOpt, app, fail, json_errors, out, run
+from goldenpath.cli.common import JsonOpt, app, emit, json_errors, out, run
 from goldenpath.errors import UsageError
 from goldenpath.readiness import docs, registry
 from goldenpath.readiness.model import CheckResult, Level, ReadinessReport, Section, State, Status
@@ -131,14 +130,6 @@ def readiness(
         if tier is not None and tier not in (1, 2, 3):
             raise UsageError(f"--tier must be 1, 2 or 3, not {tier}")
         report = assess(path, tier=tier, fail_under=required, only=only or None)
-        if as_json:
-            out.print_json(json.dumps(report.to_dict()))
-        if report.error is not None:
-            if as_json:
-                return report.error.exit_code
-            fail(report.error)
-        if not as_json:
-            _print_report(report)
-        return report.exit_code
+        return emit(report, as_json, lambda: _print_report(report))
 
     run(action)
