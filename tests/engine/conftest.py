@@ -4,7 +4,6 @@ builtin catalog gets installed), its own config dir, no catalog from the environ
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ def fresh_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def packaged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
+def packaged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """Two 'goldenpath releases' whose builtin bundles differ; pick one with ``use``."""
     old, new = bundle_versions(tmp_path / "packages")
     monkeypatch.setattr(catalogs, "packaged_bundle", lambda: old)

@@ -12,13 +12,16 @@ import json
 import re
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from goldenpath.adapters import git_adapter
 from goldenpath.catalog import migrations
 from goldenpath.errors import CatalogError
 from goldenpath.services import release
+from goldenpath.services import update as update_service
 from goldenpath.versions import Version
 
 from .catalog_factory import git, make_catalog_tree, release_notes, tag_next, write
@@ -164,6 +167,41 @@ def test_update_applies_migrations_keeping_edits_without_trust(
     assert (repo / "deploy.yaml").read_text() == 'rollout: progressive\nalerts: "#alerts"\n'
     last = git(repo, "log", "-1", "--format=%s")
     assert "local edit of loadtest/svc_legacy.py" in last  # update commits nothing
+
+
+def test_continue_reports_the_migrations_of_the_interrupted_update(
+    catalog: Path, tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = new_project(cli, catalog, tmp_path / "svc")
+    commit_edit(repo, "docs/old.md", "read the logs.", "read the logs in Loki.")
+    _v2(catalog)
+    real_checkout = git_adapter.checkout_tree
+
+    def killed_after_checkout(*args: Any, **kwargs: Any) -> Any:
+        real_checkout(*args, **kwargs)
+        raise KeyboardInterrupt  # as a kill -9 right after the new tree is checked out
+
+    def reset_fails(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError("killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(git_adapter, "checkout_tree", killed_after_checkout)
+        patch.setattr(git_adapter, "reset_hard", reset_fails)
+        assert update_service.update(repo).error is not None
+    assert (repo / ".git/goldenpath/update.json").is_file()
+
+    code, output = invoke(cli, "update", "--continue", str(repo), "--json")
+
+    assert code == 0, output
+    assert _outcomes(json.loads(output)) == {
+        "move docs/old.md -> docs/runbook.md": "moved, local edits kept",
+        "delete loadtest/old.py": "removed",
+        "delete loadtest/svc_legacy.py": "removed",
+        "rename answer alert_channel -> notify_channel": "renamed, value kept (#alerts)",
+        "change answer rollout: canary -> progressive": "changed",
+        "expected conflict in docs/runbook.md: the contact line changed": "no conflict",
+    }
+    assert "read the logs in Loki." in (repo / "docs/runbook.md").read_text()
 
 
 def test_dry_run_lists_migrations_and_changes_nothing(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -162,7 +162,8 @@ def _from_journal(
         journal = step(result.path)
         result.template = journal.template
         result.from_version, result.to_version = journal.from_version, journal.to_version
-        if classify:
+        if classify:  # an aborted update applied nothing, its migrations included
+            result.migrations = [MigrationOutcome(**outcome) for outcome in journal.migrations]
             _classify(result, result.path)
     except BaseException as exc:  # the result carries every failure
         result.error = as_goldenpath_error(exc)
@@ -239,6 +240,8 @@ def _update(
             journal = update_apply.prepare(
                 project.path, clone, head, project.template, versions, tmp
             )
+        plan.settle_expected({entry.path for entry in journal.conflicts})
+        journal = replace(journal, migrations=[m.to_dict() for m in plan.report()])
         update_apply.apply(project.path, journal)
     # The update is complete from here on; only the summary is left to compute.
     result.migrations = plan.report()

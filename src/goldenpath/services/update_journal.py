@@ -50,6 +50,9 @@ class Journal:
     added: list[str] = field(default_factory=list)
     conflicts: list[IndexEntry] = field(default_factory=list)
     ref: str = REF
+    # The catalog migrations' outcomes ({version, kind, description, outcome}), so that
+    # ``--continue`` reports them like the update that was cut short would have.
+    migrations: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The file's content."""
@@ -72,6 +75,7 @@ class Journal:
             added=[str(p) for p in data.get("added", [])],
             conflicts=[IndexEntry(**entry) for entry in data.get("conflicts", [])],
             ref=str(data.get("ref", REF)),
+            migrations=[{k: str(v) for k, v in m.items()} for m in data.get("migrations", [])],
         )
 
 
