@@ -8,6 +8,12 @@
   the Kubernetes files, the classification in the log redaction default, the model URI in
   the configuration.
 - The rollout script is shellcheck-clean.
+- The batching answer decides the serving code: adaptive renders the batcher and its
+  settings, off renders neither; every render has the bounded-work tests
+  (tests/test_batching.py: shedding, deadlines, batching or one call per request), which
+  the render's own suite runs for every case (test_artifacts.py); the live service sheds
+  nothing at rest, refuses a bad deadline header and exports every metric of the serving
+  contract.
 
 The questions' refusals are tested for every template in test_refused_answers.py.
 """
@@ -197,6 +203,61 @@ def test_live_service_predicts_and_exports_every_queried_metric(served: Any) -> 
     assert queried, "no metric names found in the alert rules and dashboard"
     missing = sorted(name for name in queried if name not in exported)
     assert not missing, f"queried by alerts/dashboard but not exported: {missing}"
+
+
+CONTRACT_METRICS = (
+    "predict_batch_size",
+    "predict_queue_depth",
+    "predict_shed_total",
+    "predict_deadline_exceeded_total",
+    "predict_fallback_total",
+    "circuit_breaker_state",
+    "prediction_cache_lookups_total",
+)
+"""Exported whatever the answers, so the alerts and the dashboard work on every render."""
+
+
+def test_live_service_bounds_work_and_exports_the_serving_metrics(served: Any) -> None:
+    project, base, _, _ = served
+    DEMO_FEATURES[:] = _module_constant(_package(project) / "schemas.py", "FEATURE_NAMES")
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        f"{base}/v1/predict",
+        data=json.dumps(_example_body(tools.recorded_answers(project))).encode(),
+        headers={"content-type": "application/json", "x-request-timeout-ms": "soon"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    assert refused.value.code == 422
+    exported = _exported_metric_names(_get(f"{base}/metrics")[1].decode())
+    missing = [name for name in CONTRACT_METRICS if name not in exported]
+    assert not missing, f"serving metrics not exported: {missing}"
+    assert 'predict_shed_total{reason="queue_full"} 0.0' in _get(f"{base}/metrics")[1].decode()
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_batching_answer_decides_the_serving_code(project: Path) -> None:
+    batching = tools.recorded_answers(project)["batching"]
+    package = _package(project)
+    config = (package / "config.py").read_text()
+    app = (package / "app.py").read_text()
+    assert (package / "batching.py").exists() == (batching == "adaptive")
+    assert ("batch_max_size" in config) == (batching == "adaptive")
+    assert ("Batcher(" in app) == (batching == "adaptive")
+    for setting in ("max_queue", "deadline_ms"):
+        assert f"{setting}: int = Field(" in config, f"{setting} missing from the settings"
+    slo = int(tools.recorded_answers(project)["slo_latency_p99_ms"])
+    assert re.search(rf"deadline_ms: int = Field\(\s*default={slo},", config), (
+        "the default deadline must be the latency SLO"
+    )
+    tests = (project / "tests" / "test_batching.py").read_text()
+    for name in (
+        "test_beyond_the_queue_limit_requests_are_shed_at_once",
+        "test_a_request_past_its_deadline_is_504_and_never_predicted",
+        "test_concurrent_requests_each_get_their_own_rows_in_order",
+    ):
+        assert f"def {name}(" in tests, f"{name} missing from the render's tests"
+    if batching == "adaptive":
+        assert "def test_requests_waiting_together_go_through_one_model_call(" in tests
 
 
 def test_live_service_stops_cleanly_on_sigterm(served: Any) -> None:
