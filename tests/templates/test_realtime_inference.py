@@ -8,6 +8,9 @@
   the Kubernetes files, the classification in the log redaction default, the model URI in
   the configuration.
 - The rollout script is shellcheck-clean.
+- The load test tells the answers of an overloaded service (503 ``overloaded`` with
+  Retry-After, 504 ``deadline_exceeded``) from failures and judges their shares; every
+  setting the ConfigMap sets is a field of the service's settings.
 
 The questions' refusals are tested for every template in test_refused_answers.py.
 """
@@ -22,9 +25,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -326,3 +332,122 @@ def test_rollout_script_is_shellcheck_clean(project: Path) -> None:
     shellcheck = tools.find_tool("shellcheck", hint="apt-get install shellcheck")
     result = tools.run([shellcheck, "deploy/rollout.sh"], cwd=project)
     assert result.returncode == 0, tools.output_of(result)
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_configmap_sets_only_fields_of_the_settings(project: Path) -> None:
+    """The service reads its settings with ``extra="ignore"``: a ConfigMap key that names no
+    field (a typo, a renamed setting) would be dropped without a word."""
+    prefix = _package(project).name.upper() + "_"
+    config = yaml.safe_load((project / "deploy/k8s/configmap.yaml").read_text())["data"]
+    tree = ast.parse((_package(project) / "config.py").read_text())
+    settings = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Settings")
+    fields = {
+        node.target.id
+        for node in settings.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+    keys = {key.removeprefix(prefix).lower() for key in config if key.startswith(prefix)}
+    assert keys == {key.lower().removeprefix(prefix.lower()) for key in config}, config
+    assert keys - fields == set(), f"ConfigMap keys that are no Settings field: {keys - fields}"
+    assert {"max_queue", "deadline_ms"} <= keys
+
+
+# ------------------------------------------------------------------------------ load test
+
+
+class _Overloaded(BaseHTTPRequestHandler):
+    """Answers /v1/predict with a fixed cycle of statuses, as an overloaded service would."""
+
+    cycle: tuple[tuple[int, str, bool], ...] = ()  # (status, detail, with Retry-After)
+    served = 0
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        with self.lock:
+            status, detail, retry = self.cycle[type(self).served % len(self.cycle)]
+            type(self).served += 1
+        body = json.dumps({"predictions": []} if status == 200 else {"detail": detail}).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        if retry:
+            self.send_header("retry-after", "1")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: Any) -> None:
+        """Quiet: locust's summary is the output."""
+
+
+@pytest.fixture
+def overloaded_stub() -> Iterator[tuple[type[_Overloaded], str]]:
+    """The stub's handler class (set its ``cycle``) and its base URL on a free port."""
+    handler = type("Handler", (_Overloaded,), {"served": 0, "lock": threading.Lock()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+OK = (200, "", False)
+SHED = (503, "overloaded", True)
+LATE = (504, "deadline_exceeded", False)
+NOT_READY = (503, "model_not_ready", False)
+
+
+@pytest.mark.parametrize("case", case_params([SERVED_CASE]))
+@pytest.mark.parametrize(
+    ("cycle", "passes", "reported"),
+    [
+        # 1 in 200 shed and 1 in 200 late: expected answers under load, below the 1% limits.
+        ((SHED, LATE, *[OK] * 198), True, ["(shed 503)", "(deadline 504)", "loadtest passed"]),
+        # 1 in 10 shed is over the limit, and a 503 without Retry-After is a real failure.
+        ((SHED, NOT_READY, *[OK] * 8), False, ["shed 10.", "unexpected failures"]),
+    ],
+    ids=["sheds-within-limits", "sheds-too-much"],
+)
+def test_loadtest_counts_sheds_and_deadlines_apart_from_failures(
+    project: Path,
+    overloaded_stub: tuple[type[_Overloaded], str],
+    cycle: tuple[tuple[int, str, bool], ...],
+    passes: bool,
+    reported: list[str],
+) -> None:
+    stub, host = overloaded_stub
+    stub.cycle = cycle
+    result = subprocess.run(
+        [
+            tools.gen_python(),
+            "-m",
+            "locust",
+            "-f",
+            "loadtest/locustfile.py",
+            "--headless",
+            "--users",
+            "2",
+            "--spawn-rate",
+            "2",
+            "--run-time",
+            "2s",
+            "--only-summary",
+            "--host",
+            host,
+        ],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert stub.served >= 200, output[-3000:]
+    assert (result.returncode == 0) is passes, output[-3000:]
+    for text in reported:
+        assert text in output, output[-3000:]
