@@ -14,6 +14,9 @@
   the render's own suite runs for every case (test_artifacts.py); the live service sheds
   nothing at rest, refuses a bad deadline header and exports every metric of the serving
   contract.
+- The load test tells the answers of an overloaded service (503 ``overloaded`` with
+  Retry-After, 504 ``deadline_exceeded``) from failures and judges their shares; every
+  setting the ConfigMap sets is a field of the service's settings.
 
 The questions' refusals are tested for every template in test_refused_answers.py.
 """
@@ -28,9 +31,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -387,3 +393,127 @@ def test_rollout_script_is_shellcheck_clean(project: Path) -> None:
     shellcheck = tools.find_tool("shellcheck", hint="apt-get install shellcheck")
     result = tools.run([shellcheck, "deploy/rollout.sh"], cwd=project)
     assert result.returncode == 0, tools.output_of(result)
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_configmap_sets_only_fields_of_the_settings(project: Path) -> None:
+    """The service reads its settings with ``extra="ignore"``: a ConfigMap key that names no
+    field (a typo, a renamed setting) would be dropped without a word."""
+    prefix = _package(project).name.upper() + "_"
+    config = yaml.safe_load((project / "deploy/k8s/configmap.yaml").read_text())["data"]
+    tree = ast.parse((_package(project) / "config.py").read_text())
+    settings = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Settings")
+    fields = {
+        node.target.id
+        for node in settings.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+    keys = {key.removeprefix(prefix).lower() for key in config if key.startswith(prefix)}
+    assert keys == {key.lower().removeprefix(prefix.lower()) for key in config}, config
+    assert keys - fields == set(), f"ConfigMap keys that are no Settings field: {keys - fields}"
+    assert {"max_queue", "deadline_ms"} <= keys
+
+
+# ------------------------------------------------------------------------------ load test
+
+
+class _Overloaded(BaseHTTPRequestHandler):
+    """Answers /v1/predict with a fixed cycle of statuses, as an overloaded service would."""
+
+    cycle: tuple[tuple[int, str, bool], ...] = ()  # (status, detail, with Retry-After)
+    served = 0
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        with self.lock:
+            status, detail, retry = self.cycle[type(self).served % len(self.cycle)]
+            type(self).served += 1
+        body = json.dumps({"predictions": []} if status == 200 else {"detail": detail}).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        if retry:
+            self.send_header("retry-after", "1")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: Any) -> None:
+        """Quiet: locust's summary is the output."""
+
+
+@pytest.fixture
+def overloaded_stub() -> Iterator[tuple[type[_Overloaded], str]]:
+    """The stub's handler class (set its ``cycle``) and its base URL on a free port."""
+    handler = type("Handler", (_Overloaded,), {"served": 0, "lock": threading.Lock()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+LOADTEST_REQUESTS = 400
+OK = (200, "", False)
+SHED = (503, "overloaded", True)
+LATE = (504, "deadline_exceeded", False)
+NOT_READY = (503, "model_not_ready", False)
+
+
+@pytest.mark.parametrize("case", case_params([SERVED_CASE]))
+@pytest.mark.parametrize(
+    ("cycle", "passes", "reported"),
+    [
+        # 1 in 200 shed and 1 in 200 late: expected answers under load, below the 1% limits.
+        ((SHED, LATE, *[OK] * 198), True, ["(shed 503)", "(deadline 504)", "loadtest passed"]),
+        # 1 in 10 shed is over the limit, and a 503 without Retry-After is a real failure.
+        ((SHED, NOT_READY, *[OK] * 8), False, ["FAILED", "unexpected failures", "% > 1.00%"]),
+    ],
+    ids=["sheds-within-limits", "sheds-too-much"],
+)
+def test_loadtest_counts_sheds_and_deadlines_apart_from_failures(
+    project: Path,
+    overloaded_stub: tuple[type[_Overloaded], str],
+    cycle: tuple[tuple[int, str, bool], ...],
+    passes: bool,
+    reported: list[str],
+) -> None:
+    stub, host = overloaded_stub
+    stub.cycle = cycle
+    # Stopped with SIGTERM (locust then judges and exits as at the end of --run-time) once
+    # the stub has answered enough requests: a run time alone is unreliable on a busy
+    # machine, where locust's timer can fire before the users have sent anything.
+    command = [
+        tools.gen_python(),
+        "-m",
+        "locust",
+        "-f",
+        "loadtest/locustfile.py",
+        "--headless",
+        "--users",
+        "2",
+        "--spawn-rate",
+        "2",
+        "--run-time",
+        "120s",
+        "--only-summary",
+        "--host",
+        host,
+    ]
+    env = {**os.environ, "PYTHONPATH": str(project / "src")}
+    with subprocess.Popen(
+        command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as locust:
+        deadline = time.monotonic() + 90
+        while stub.served < LOADTEST_REQUESTS and locust.poll() is None:
+            assert time.monotonic() < deadline, "locust sent too few requests in 90 s"
+            time.sleep(0.05)
+        locust.send_signal(signal.SIGTERM)
+        output, _ = locust.communicate(timeout=60)
+    assert stub.served >= LOADTEST_REQUESTS, output[-3000:]
+    assert (locust.returncode == 0) is passes, output[-3000:]
+    for text in reported:
+        assert text in output, output[-3000:]
