@@ -18,11 +18,11 @@ one model with ``OMP_NUM_THREADS=1``:
 Before measuring, every server must return the same scores as the estimator on a few rows of
 the data. Then wrk (``-t1 --latency``, fresh connections each run) loads one server at a time,
 in interleaved rounds: each round runs every server at every connection count, the order
-rotated from one connection count and round to the next, so that whatever else runs on the
-machine spreads over all servers. Prints per server and connection count the medians over the
-rounds with their range (requests/s, p50, p99, max latency), non-2xx answers, errors and
-503 sheds, the ratios, and the goals (``--check``: exit 1 when one is missed). Not a test:
-numbers depend on the machine.
+rotated from one connection count to the next and reversed every other round, so that
+whatever else runs on the machine spreads over all servers. Prints per server and
+connection count the medians over the rounds with their range (requests/s, p50, p99, max
+latency), non-2xx answers, errors and 503 sheds, the ratios, and the goals (``--check``:
+exit 1 when one is missed). Not a test: numbers depend on the machine.
 
     .venv/bin/python bench/bench_realtime.py [--duration 10] [--rounds 3]
         [--connections 1,8,32,64] [--servers bare,gen-off,gen-adaptive,mlserver,mlserver-batching]
@@ -62,7 +62,7 @@ from realtime_stats import (
     counter_total,
     evaluate_goals,
     parse_wrk,
-    rotated,
+    run_order,
     summarise,
 )
 
@@ -601,7 +601,7 @@ def start_all(
 def measure(
     running: dict[str, Server], args: argparse.Namespace, script: Path
 ) -> dict[tuple[str, int], list[WrkRun]]:
-    """Interleaved rounds: each runs every server at every connection count, order rotated."""
+    """Interleaved rounds: each runs every server at every connection count (``run_order``)."""
     for server in running.values():  # warm-up, not recorded
         run_wrk(server, script, 2, 8)
     servers: list[str] = args.servers
@@ -610,7 +610,7 @@ def measure(
     }
     for r in range(args.rounds):
         for i, c in enumerate(args.connections):
-            for name in rotated(servers, r * len(args.connections) + i):
+            for name in run_order(servers, r, i):
                 run = run_wrk(running[name], script, args.duration, c)
                 runs[(name, c)].append(run)
                 log(
@@ -638,6 +638,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (apt-get install wrk)")
     started = time.monotonic()
+    load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="bench-realtime-"))
     (work / "logs").mkdir()
     base = args.project.resolve() if args.project else work
@@ -675,7 +676,8 @@ def main() -> None:
         print("  " + goal.show())
     print(
         f"\nset-up and start {setup_seconds:.0f} s, measuring {measure_seconds:.0f} s; "
-        f"server logs in {work / 'logs'}"
+        f"load average (1 min) {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after "
+        f"({os.cpu_count()} cores); server logs in {work / 'logs'}"
     )
     if args.check and any(goal.met is False for goal in goals):
         raise SystemExit(1)

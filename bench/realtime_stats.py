@@ -239,3 +239,11 @@ def rotated(items: Sequence[str], by: int) -> list[str]:
         return []
     shift = by % len(items)
     return [*items[shift:], *items[:shift]]
+
+
+def run_order(servers: Sequence[str], round_index: int, step: int) -> list[str]:
+    """The servers' order for one connection count (``step``) of one round: rotated at every
+    step, and reversed in every other round, so that no server always runs first or always
+    right after the same other one (a run can leave the machine busier for the next)."""
+    order = rotated(servers, round_index + step)
+    return order[::-1] if round_index % 2 else order

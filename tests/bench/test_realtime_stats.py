@@ -26,6 +26,7 @@ from realtime_stats import (  # the bench folder is not a package: on sys.path a
     evaluate_goals,
     parse_wrk,
     rotated,
+    run_order,
     summarise,
 )
 
@@ -158,3 +159,13 @@ def test_rotated_starts_each_round_elsewhere() -> None:
     assert rotated(["a", "b", "c"], 0) == ["a", "b", "c"]
     assert rotated(["a", "b", "c"], 4) == ["b", "c", "a"]
     assert rotated([], 3) == []
+
+
+def test_run_order_changes_who_goes_first_and_who_follows_whom() -> None:
+    servers = ["a", "b", "c"]
+    orders = [run_order(servers, r, step) for r in range(2) for step in range(3)]
+    assert all(sorted(order) == servers for order in orders)
+    assert {order[0] for order in orders} == set(servers)
+    follows = {(order[i], order[i + 1]) for order in orders for i in range(2)}
+    assert ("b", "a") in follows
+    assert ("a", "b") in follows
