@@ -45,6 +45,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -456,6 +457,13 @@ def check_predictions(server: Server, model: Model) -> float:
         if len(got) != len(expected):
             raise SystemExit(f"{server.name}: {len(got)} scores per row, expected {len(expected)}")
         worst = max(worst, *(abs(a - b) for a, b in zip(got, expected, strict=True)))
+    # The same rows at once, a few times: a batching server must answer each caller with
+    # its own row's scores, whatever batch the row was predicted in.
+    bodies = [server.body(row) for row in model.rows] * 4
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        answers = list(pool.map(lambda body: server.scores(post(server.url, body)), bodies))
+    for got, expected in zip(answers, model.scores * 4, strict=True):
+        worst = max(worst, *(abs(a - b) for a, b in zip(got, expected, strict=True)))
     if not worst <= 1e-9:
         raise SystemExit(f"{server.name} scores differ from the estimator's by {worst}")
     return worst
@@ -464,21 +472,25 @@ def check_predictions(server: Server, model: Model) -> float:
 # --- load ----------------------------------------------------------------------------------
 
 
-def shed_count(server: Server) -> float:
-    """The generated service's shed answers so far: its ``predict_shed_total`` counter, or
-    else its 503 answers on ``/v1/predict``."""
+def service_counts(server: Server) -> tuple[float, float]:
+    """The generated service's shed (503) and deadline (504) answers so far, from its metrics:
+    ``predict_shed_total`` (or else its 503 answers on ``/v1/predict``) and
+    ``predict_deadline_exceeded_total`` (or else its 504 answers)."""
     if server.metrics_url is None:
-        return 0.0
+        return 0.0, 0.0
     page = get(server.metrics_url).decode()
     shed = counter_total(page, "predict_shed_total")
     if shed is None:
         shed = counter_total(page, "http_requests_total", route="/v1/predict", status="503")
-    return shed or 0.0
+    deadline = counter_total(page, "predict_deadline_exceeded_total")
+    if deadline is None:
+        deadline = counter_total(page, "http_requests_total", route="/v1/predict", status="504")
+    return shed or 0.0, deadline or 0.0
 
 
 def run_wrk(server: Server, script: Path, duration: int, connections: int) -> WrkRun:
-    """One wrk run on new connections; the shed count is the metrics' delta over the run."""
-    before = shed_count(server)
+    """One wrk run on new connections; sheds and deadlines are the metrics' delta over it."""
+    shed_before, deadline_before = service_counts(server)
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
     command += ["--timeout", WRK_TIMEOUT, "-s", str(script), server.url]
     out = subprocess.run(
@@ -491,7 +503,10 @@ def run_wrk(server: Server, script: Path, duration: int, connections: int) -> Wr
     ).stdout
     run = parse_wrk(out)
     if server.metrics_url is not None:
-        run = replace(run, shed=round(shed_count(server) - before))
+        shed, deadline = service_counts(server)
+        run = replace(
+            run, shed=round(shed - shed_before), deadline=round(deadline - deadline_before)
+        )
     return run
 
 
@@ -503,16 +518,17 @@ def print_table(
 ) -> None:
     print(
         "| connections | server | requests/s | p50 ms | p99 ms | max ms | non-2xx | errors | "
-        "shed (share) |"
+        "of which 504 | shed (share) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for c in connections:
         for name in servers:
             s = table[(name, c)]
             shed = f"{s.shed} ({s.shed_share:.1%})" if name in GENERATED else "-"
+            deadline = str(s.deadline) if name in GENERATED else "-"
             print(
                 f"| {c} | {name} | {s.rps.show()} | {s.p50_ms.show(1)} | {s.p99_ms.show(1)} | "
-                f"{s.max_ms.show(0)} | {s.non_2xx} | {s.errors} | {shed} |"
+                f"{s.max_ms.show(0)} | {s.non_2xx} | {s.errors} | {deadline} | {shed} |"
             )
 
 
@@ -595,7 +611,10 @@ def start_all(
 
         wait_until(answers, server.process, name)
         worst = check_predictions(server, model)
-        log(f"{name}: ready; scores equal the estimator's on {CHECK_ROWS} rows (diff {worst:g})")
+        log(
+            f"{name}: ready; scores equal the estimator's on {CHECK_ROWS} rows, one at a time "
+            f"and concurrently (max diff {worst:g})"
+        )
 
 
 def measure(
@@ -616,7 +635,8 @@ def measure(
                 log(
                     f"round {r + 1} c={c:<3} {name:18} {run.rps:7.0f} req/s  p50 "
                     f"{run.p50_ms:6.1f}  p99 {run.p99_ms:7.1f}  max {run.max_ms:7.1f} ms  "
-                    f"non-2xx {run.non_2xx}  errors {run.errors}  shed {run.shed}"
+                    f"non-2xx {run.non_2xx}  errors {run.errors} (504 {run.deadline})  "
+                    f"shed {run.shed}"
                 )
                 time.sleep(0.5)
     return runs
@@ -666,7 +686,8 @@ def main() -> None:
     print(
         f"\nwrk -t1 -d{args.duration}s --latency --timeout {WRK_TIMEOUT}, new connections per "
         f"run; {args.rounds} interleaved rounds; medians (min-max over the rounds); non-2xx, "
-        "errors (socket errors + non-2xx other than 503 sheds) and sheds summed over the rounds\n"
+        "errors (socket errors + non-2xx other than 503 sheds), 504s and sheds summed over the "
+        "rounds\n"
     )
     print_table(table, servers, args.connections)
     print_ratios(table, servers, args.connections)

@@ -39,6 +39,8 @@ class WrkRun:
     socket_errors: int
     shed: int = 0
     """503 answers of a shedding server (from its metrics; 0 where it has none)."""
+    deadline: int = 0
+    """504 answers of a server with request deadlines (from its metrics); they are errors."""
 
     @property
     def errors(self) -> int:
@@ -135,6 +137,7 @@ class Summary:
     non_2xx: int
     errors: int
     shed: int
+    deadline: int
 
     @property
     def shed_share(self) -> float:
@@ -154,6 +157,7 @@ def summarise(runs: Sequence[WrkRun]) -> Summary:
         non_2xx=sum(r.non_2xx for r in runs),
         errors=sum(r.errors for r in runs),
         shed=sum(r.shed for r in runs),
+        deadline=sum(r.deadline for r in runs),
     )
 
 

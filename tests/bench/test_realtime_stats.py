@@ -112,10 +112,11 @@ def _run(rps: float, p99: float, max_ms: float = 100.0, errors: int = 0) -> WrkR
 
 
 def test_summarise_takes_medians_with_range_and_sums_counts() -> None:
-    summary = summarise([_run(100, 9), _run(300, 3), _run(200, 5, errors=2)])
+    late = WrkRun(1000, 200, 1.0, 5, 100.0, 3, 0, shed=1, deadline=2)
+    summary = summarise([_run(100, 9), _run(300, 3), late])
     assert summary.rps == Spread(200, 100, 300)
     assert summary.p99_ms.median == 5
-    assert (summary.requests, summary.errors) == (3000, 2)
+    assert (summary.requests, summary.errors, summary.shed, summary.deadline) == (3000, 2, 1, 2)
     assert summary.rps.show() == "200 (100-300)"
     assert Spread.of([4.0]).show(1) == "4.0"
 
