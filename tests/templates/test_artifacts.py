@@ -16,10 +16,13 @@ validate`` needs the aws/google providers, which cannot be downloaded here.
 from __future__ import annotations
 
 import json
+import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from template_harness import tools
 from template_harness import validators as v
 from template_harness.cases import CI_PATHS, Case, required_paths
 
@@ -108,7 +111,21 @@ def test_mypy_strict(project: Path, tool_cache: Path) -> None:
 def test_project_test_suite(project: Path, tmp_path: Path) -> None:
     """The render's own tests pass in the shared generated-project environment."""
     applicable([p for p in [project / "tests"] if p.is_dir()], "tests/ directory")
+    if _depends_on_pyspark(project) and shutil.which("java") is None:
+        # Its tests start a local Spark session (a render with Spark as its engine).
+        raise tools.ToolMissing(
+            "java (17+) runs the Spark tests: apt install openjdk-17-jre-headless"
+        )
     expect_clean("the project's own pytest run", v.project_tests(project, tmp_path))
+
+
+def _depends_on_pyspark(project: Path) -> bool:
+    """pyspark among the render's (not optional) dependencies."""
+    pyproject = project / "pyproject.toml"
+    if not pyproject.is_file():
+        return False
+    dependencies = tomllib.loads(pyproject.read_text()).get("project", {}).get("dependencies", [])
+    return any(str(item).startswith("pyspark") for item in dependencies)
 
 
 # --------------------------------------------------------------- containers and Kubernetes

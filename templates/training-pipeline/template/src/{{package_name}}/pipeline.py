@@ -7,6 +7,7 @@ them in order: ingest -> validate -> featurize -> train -> evaluate -> register 
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import shutil
@@ -128,6 +129,20 @@ def _hand_over(hand_over: HandOver | None, function: Callable[..., object], *arg
         hand_over.submit(function, *args)
 
 
+def _spark_engine() -> Any:
+    """The Spark engine's data steps (engine_spark.py, part of engine=spark renders only)."""
+    try:
+        return importlib.import_module(f"{__package__}.engine_spark")
+    except ModuleNotFoundError as error:
+        if error.name and error.name.startswith("pyspark"):
+            raise PipelineError(
+                "the Spark engine needs pyspark and Java 17+: pip install -c constraints.txt -e ."
+            ) from error
+        raise PipelineError(
+            "this repository has no Spark engine (it was generated with engine=pandas)"
+        ) from error
+
+
 def _require(path: Path, step: str) -> Path:
     if not path.exists():
         raise PipelineError(f"{path} is missing: run the `{step}` step first")
@@ -142,8 +157,10 @@ def ingest(
     A local Parquet file is copied byte for byte and read from the copy: encoding it
     again would cost as much as reading it, and the rows handed on are then those of the
     kept file. Other sources are read, and written as Parquet (in the background within
-    run-all).
+    run-all). With the Spark engine the rows stay on Spark (engine_spark.ingest).
     """
+    if settings.engine == "spark":
+        return _spark_engine().ingest(settings, metrics)
     paths = Paths(settings.work_dir)
     paths.raw.parent.mkdir(parents=True, exist_ok=True)
     source = local_parquet(settings.data_uri)
@@ -178,6 +195,9 @@ def validate_data(
     frame: pd.DataFrame | None = None,
 ) -> ValidationReport:
     """Check the ingested data against the contract; refuse it with a full report."""
+    if settings.engine == "spark":
+        checked: ValidationReport = _spark_engine().validate_data(settings, metrics, frame)
+        return checked
     paths = Paths(settings.work_dir)
     frame = _read(paths.raw, "ingest", frame)
     report = validate(frame)
@@ -199,6 +219,11 @@ def build_features(
     With ``hand_over`` (run-all) the files are written in the background; the caller
     waits for them before anything reads them.
     """
+    if settings.engine == "spark":
+        parts: tuple[pd.DataFrame, pd.DataFrame] = _spark_engine().build_features(
+            settings, frame, hand_over
+        )
+        return parts
     paths = Paths(settings.work_dir)
     frame = _read(paths.raw, "ingest", frame)
     train_rows, test_rows = split(frame, settings.test_fraction, settings.seed)
