@@ -77,6 +77,7 @@ LONGEST_OTHER_ANSWERS: dict[str, dict[str, Any]] = {
         "feature_columns": ",".join(letter * 63 for letter in "ghij"),
         "registered_model_name": "R" + "r" * 62,
         "mlflow_tracking_uri": "https://" + "h" * 120 + ".example.com:5000/mlflow",
+        "orchestrator": "airflow",  # the DAG and its tests carry the longest names too
         "organization": "o" * 39,
         "owner_team": "t" * 63,
         "oncall_contact": "c" * 120 + "@example.com",
