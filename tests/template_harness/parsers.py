@@ -352,6 +352,7 @@ def leftover_jinja(root: Path, answers: dict[str, Any]) -> str:
             rest.split(":", 1)[-1],
             github_file=rel.startswith(".github/"),
             python_file=rel.endswith(".py"),
+            dag_file=rel.startswith("dags/") and rel.endswith(".py"),
         ):
             kept.append(hit)
     return "\n".join(kept)

@@ -42,6 +42,19 @@ def gen_python() -> Path:
     return python
 
 
+def airflow_python() -> Path:
+    """Interpreter of .venv-airflow: Apache Airflow and its Kubernetes provider, which load
+    the training pipeline's DAGs (their pins clash with .venv-gen's, hence an env of its own)."""
+    configured = os.environ.get("GOLDENPATH_AIRFLOW_PYTHON")
+    python = Path(configured) if configured else REPO / ".venv-airflow" / "bin" / "python"
+    if not python.exists():
+        raise ToolMissing(
+            f"Airflow interpreter {python} not found: create .venv-airflow from "
+            ".ci/requirements-airflow.txt (scripts/setup) or set GOLDENPATH_AIRFLOW_PYTHON"
+        )
+    return python
+
+
 def find_tool(name: str, *, env_var: str | None = None, hint: str = "") -> str:
     """Absolute path of ``name``: an env override, then this interpreter's bin, then PATH."""
     if env_var and os.environ.get(env_var):

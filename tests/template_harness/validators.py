@@ -162,6 +162,12 @@ def _rel(path: Path, root: Path) -> str:
 _GO_TEMPLATE = re.compile(r"\{\{-?\s*(?:[.$]|[a-zA-Z]+\s+[.$\"(])[^{}]*?-?\}\}")
 # A GitHub Actions expression: `${{ github.sha }}`; only legitimate under .github/.
 _GITHUB_EXPRESSION = re.compile(r"\$\{\{[^{}]*\}\}")
+# An Airflow template, rendered by Airflow at run time from its context (`{{ run_id }}`,
+# `{{ dag_run.conf }}`, `{{ var.value.get('image') }}`); only legitimate in a DAG file (dags/).
+_AIRFLOW_TEMPLATE = re.compile(
+    r"\{\{\s*(?:run_id|ds|ds_nodash|ts|logical_date|data_interval_(?:start|end)"
+    r"|(?:dag_run|ti|task_instance|params|macros|conn|var\.value|var\.json)\.[^{}]*?)\s*\}\}"
+)
 # Grafana legend formats interpolate series labels: `{{route}}`, `{{ status_code }}`.
 _GRAFANA_LEGEND_LABEL = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
 # In Python, `{{` escapes a brace in f-strings and str.format (`f"{{model={name}}}"`); it is
@@ -196,7 +202,7 @@ def _jinja_in_json(data: Any, where: str) -> Iterator[str]:
 
 
 def leftover_jinja_in_text(
-    text: str, *, github_file: bool = False, python_file: bool = False
+    text: str, *, github_file: bool = False, python_file: bool = False, dag_file: bool = False
 ) -> list[str]:
     """Lines of ``text`` that still hold Jinja markup, as ``"<line>: <text>"``.
 
@@ -204,12 +210,16 @@ def leftover_jinja_in_text(
     ``{#anchor}``; ``{{`` is, unless it opens a GitHub Actions ``${{ }}`` expression (in a
     file under ``.github/``) or a Go-template action that starts with ``.``/``$`` or applies
     a function to one (Prometheus annotations, ``docker --format``), or is a Python brace
-    escape (in a ``.py`` file, unless it wraps a Jinja-style ``{{ name }}`` expression).
+    escape (in a ``.py`` file, unless it wraps a Jinja-style ``{{ name }}`` expression), or an
+    Airflow run-time template of its context (``{{ run_id }}``, ``{{ var.value.get(...) }}``)
+    in a DAG file under ``dags/``.
     """
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
         rest = _GITHUB_EXPRESSION.sub("", line) if github_file else line
         rest = _GO_TEMPLATE.sub("", rest)
+        if dag_file:
+            rest = _AIRFLOW_TEMPLATE.sub("", rest)
         if python_file:
             rest = _PYTHON_BRACE_ESCAPE.sub("", rest)
         if _OPEN.search(rest) or _JINJA_STATEMENT.search(rest) or _JINJA_COMMENT.search(rest):
@@ -241,7 +251,10 @@ def leftover_jinja(root: Path) -> str:
         problems.extend(
             f"{rel}:{hit}"
             for hit in leftover_jinja_in_text(
-                text, github_file=github_file, python_file=path.suffix == ".py"
+                text,
+                github_file=github_file,
+                python_file=path.suffix == ".py",
+                dag_file=rel.startswith("dags/") and path.suffix == ".py",
             )
         )
     return "\n".join(problems)

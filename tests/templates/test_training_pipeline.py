@@ -8,7 +8,9 @@
   ``model_source=mlflow`` and that model URI serves the champion over HTTP.
 - Every metric the alert rules and the dashboard query is one the pipeline really emits
   (in the textfiles of that run, and in metrics.py for every case).
-- Continuous training is wired: scheduled and manual runs, promotion behind an approval.
+- Continuous training is wired: scheduled and manual runs, promotion behind an approval;
+  with orchestrator=airflow, the render's Airflow DAGs load in a DagBag (its own
+  tests/test_dag.py, run in .venv-airflow) and the CI schedules no second trainer.
 
 The questions' refusals are tested for every template in test_refused_answers.py.
 """
@@ -16,6 +18,7 @@ The questions' refusals are tested for every template in test_refused_answers.py
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -247,6 +250,9 @@ def test_every_queried_metric_is_defined(project: Path) -> None:
 @pytest.mark.parametrize("case", case_params(CASES))
 def test_continuous_training_is_scheduled_and_promotion_approved(case: Case, project: Path) -> None:
     answers = tools.recorded_answers(project)
+    if answers.get("orchestrator") == "airflow":
+        _airflow_is_the_only_trainer(project, answers)
+        return
     if answers["ci"] == "github":
         workflow = yaml.safe_load((project / ".github" / "workflows" / "ct.yml").read_text())
         triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 `on`
@@ -264,3 +270,53 @@ def test_continuous_training_is_scheduled_and_promotion_approved(case: Case, pro
         assert promote["environment"]["name"] == "production"
         assert all(rule.get("when") == "manual" for rule in promote["rules"])
         assert answers["retrain_schedule"] in (project / ".gitlab-ci.yml").read_text()
+
+
+def _airflow_is_the_only_trainer(project: Path, answers: dict[str, Any]) -> None:
+    """The DAG carries the schedule; CI keeps only the approved promotion."""
+    dag = (project / "dags" / f"{answers['package_name']}_training.py").read_text()
+    assert f'RETRAIN_SCHEDULE = "{answers["retrain_schedule"]}"' in dag
+    if answers["ci"] == "github":
+        workflow = yaml.safe_load((project / ".github" / "workflows" / "ct.yml").read_text())
+        triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 `on`
+        assert "schedule" not in triggers, "CI schedules a second trainer"
+        assert set(workflow["jobs"]) == {"promote"}
+        assert workflow["jobs"]["promote"]["environment"] == "production"
+    else:
+        pipeline = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
+        sources = " ".join(rule["if"] for rule in pipeline["workflow"]["rules"])
+        assert '"schedule"' not in sources, "scheduled pipelines would train a second time"
+        assert "continuous-training" not in pipeline
+        assert pipeline["promote"]["environment"]["name"] == "production"
+
+
+AIRFLOW_CASES = [case for case in CASES if case.answers.get("orchestrator") == "airflow"]
+
+
+@pytest.mark.parametrize("case", case_params(AIRFLOW_CASES))
+def test_the_airflow_dags_load_in_a_dagbag(project: Path, tmp_path: Path) -> None:
+    """The render's own DAG tests, in .venv-airflow as `make dag-test` runs them.
+
+    Without .venv-airflow this skips locally and fails in CI (ToolMissing); inside it, a
+    skipped DAG test means Airflow did not import, which fails here as well.
+    """
+    python = tools.airflow_python()
+    copy = tmp_path / project.name
+    shutil.copytree(project, copy)
+    # The outer session's pytest variables must not reach the nested run.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env.update(PYTHONDONTWRITEBYTECODE="1", AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    test_args = ["-q", "-rs", "-p", "no:cacheprovider", "--noconftest", "tests/test_dag.py"]
+    result = subprocess.run(
+        [str(python), "-m", "pytest", *test_args],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    output = tools.output_of(result)
+    assert result.returncode == 0, output
+    assert "skipped" not in output, output
+    assert re.search(r"\b[1-9]\d* passed\b", output), output

@@ -38,6 +38,8 @@ def write(path: Path, text: str) -> Path:
         ("src/app.py", 'NAME = "{{ package_name }}"\n'),
         ("src/app.py", 'NAME = "{{package_name|upper}}"\n'),
         ("deploy/k8s/svc.yaml", "name: ${{ project_name }}\n"),  # ${{ }} only under .github
+        ("dags/train.py", 'IMAGE = "{{ image_ref }}"\n'),  # not an Airflow context name
+        ("src/app.py", 'RUN = "/runs/{{ run_id }}"\n'),  # Airflow templates only under dags/
         ("monitoring/grafana/dashboard.json", '{"title": "{{ project_name }}"}'),
         ("monitoring/grafana/dashboard.json", '{"panels": [{"legendFormat": "{% raw %}"}]}'),
     ],
@@ -73,6 +75,11 @@ def test_legitimate_double_braces_are_accepted(tmp_path: Path) -> None:
         """,
     )
     write(tmp_path / "docs/runbook.md", "## Model down {#model-down}\n")
+    write(
+        tmp_path / "dags/train.py",
+        "RUN = \"/runs/{{ run_id }}\"\nIMAGE = \"{{ var.value.get('image', 'app:1') }}\"\n"
+        'MAIL = "Run {{ dag_run.run_id }}"\n',
+    )
     write(
         tmp_path / "tests/test_metrics.py",
         'line = f\'runs_total{{model="{name}"}} 1.0\'\nempty = "{{}}".format()\n',
