@@ -18,12 +18,12 @@ three data sizes (the demo's 569 rows, and the demo rows repeated 100 and 1,000 
 - read: reading the source (Parquet at 56,900 and 569,000 rows), which the bare fit does
   not do and the pipeline cannot avoid; pipeline / (read + bare + floor) is printed too.
 
-Each timed round runs them once, in that order, so that load from elsewhere on the
-machine hits them alike. Per size it prints medians with their range: bare, floor,
-pipeline, the ratio pipeline / (bare + floor) against its goal (<= 1.25x at 569 and
-56,900 rows, <= 1.10x at 569,000), ingest + validate + featurize against half the bare
-fit + score (the goal at 56,900 rows), and every step. ``--check`` exits 1 when a goal is
-missed. Run it with the generated-project environment:
+Each timed round runs read, bare, pipeline and floor once, in that order, so that load
+from elsewhere on the machine hits them alike. Per size it prints medians with their
+range: bare, read, floor, pipeline, the ratio pipeline / (bare + floor) against its goal
+(<= 1.25x at 569 and 56,900 rows, <= 1.10x at 569,000), ingest + validate + featurize
+against half the bare fit + score (the goal at 56,900 rows), and every step. ``--check``
+exits 1 when a goal is missed. Run it with the generated-project environment:
 
     .venv-gen/bin/python bench/bench_training.py [--scales 1,100,1000] [--repeat 5]
         [--project DIR] [--check]
