@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
@@ -27,12 +27,14 @@ import mlflow
 import mlflow.sklearn
 import pandas as pd
 import skops.io
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Metric, Param
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.models.model import ModelInfo
+from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 from mlflow.tracking import MlflowClient
 from mlflow.utils.mlflow_tags import MLFLOW_MODEL_VERSIONS
+from mlflow.utils.uri import add_databricks_profile_info_to_artifact_uri
 from sklearn.pipeline import Pipeline
 
 from .config import CHALLENGER_ALIAS, CHAMPION_ALIAS, TASK, Settings
@@ -70,6 +72,8 @@ class RunRecord:
     version: str | None
     # Kept by the run that logged it, so that the model card need not read it back.
     logged: LoggedRun | None = field(default=None, compare=False, repr=False)
+    # Where the run's artifacts go: the card is attached there without a lookup.
+    artifact_uri: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def model_uri(self) -> str | None:
@@ -97,6 +101,33 @@ def configure(settings: Settings) -> MlflowClient:
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+class Artifacts(Protocol):
+    """The part of MLflow's artifact repository the pipeline uses (MLflow's is untyped)."""
+
+    def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None: ...
+
+
+def run_artifacts(settings: Settings, artifact_uri: str) -> Artifacts:
+    """The artifact store of a run whose artifact URI is in hand.
+
+    What ``mlflow.log_artifact`` writes to, without the run lookup it makes first to
+    learn this URI (one more transaction on a SQLite store).
+    """
+    uri = add_databricks_profile_info_to_artifact_uri(  # type: ignore[no-untyped-call]
+        artifact_uri, settings.tracking_uri
+    )
+    return cast(Artifacts, get_artifact_repository(uri, tracking_uri=settings.tracking_uri))
+
+
+def _log_dicts(artifacts: Artifacts, documents: dict[str, dict[str, Any]]) -> None:
+    """JSON files at the root of the run's artifacts, as ``mlflow.log_dict`` writes them."""
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, document in documents.items():
+            path = Path(scratch) / name
+            path.write_text(json.dumps(document, indent=2, default=str))
+            artifacts.log_artifact(str(path))
 
 
 def _experiment_id(client: MlflowClient, settings: Settings) -> str:
@@ -228,22 +259,24 @@ def record_run(
     if evaluation.champion_value is not None:
         metrics[f"champion_{evaluation.metric}"] = evaluation.champion_value
     now = int(time.time() * 1000)
-    with mlflow.start_run(experiment_id=experiment_id) as run:
+    # Every write to a SQLite store is a transaction of its own, committed to disk: the
+    # tags go in with the run itself, parameters and metrics in one batch.
+    with mlflow.start_run(experiment_id=experiment_id, tags=tags) as run:
         run_id = run.info.run_id
-        # One batch, not log_params + log_metrics + set_tags: every write to a SQLite
-        # store is a transaction of its own, committed to disk.
         client.log_batch(
             run_id,
             metrics=[Metric(key, value, now, 0) for key, value in metrics.items()],
             params=[Param(key, value) for key, value in params.items()],
-            tags=[RunTag(key, value) for key, value in tags.items()],
         )
         run_environment = environment()
-        mlflow.log_dict(run_environment, "environment.json")
-        mlflow.log_dict(evaluation.to_dict(), "evaluation.json")
+        artifacts = run_artifacts(settings, run.info.artifact_uri)
+        _log_dicts(
+            artifacts,
+            {"environment.json": run_environment, "evaluation.json": evaluation.to_dict()},
+        )
         for report in reports:
-            mlflow.log_artifact(str(report), "reports")
-        mlflow.log_artifact(str(reference), str(Path(REFERENCE_ARTIFACT).parent))
+            artifacts.log_artifact(str(report), "reports")
+        artifacts.log_artifact(str(reference), str(Path(REFERENCE_ARTIFACT).parent))
         version = None
         if evaluation.passed:
             info = mlflow.sklearn.log_model(
@@ -270,7 +303,13 @@ def record_run(
             )
             client.set_registered_model_alias(settings.model_name, CHALLENGER_ALIAS, version)
     logged = LoggedRun(params=params, metrics=metrics, tags=tags, environment=run_environment)
-    return RunRecord(run_id=run_id, model_name=settings.model_name, version=version, logged=logged)
+    return RunRecord(
+        run_id=run_id,
+        model_name=settings.model_name,
+        version=version,
+        logged=logged,
+        artifact_uri=run.info.artifact_uri,
+    )
 
 
 def _alias_version(client: MlflowClient, name: str, alias: str) -> Any | None:
