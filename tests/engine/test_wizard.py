@@ -201,6 +201,8 @@ def test_features_are_edited_as_yaml_one_per_line(tmp_path: Path, fresh_user: Pa
         "slo_availability": "99.9",
         "slo_latency_p99_ms": "250",
         "rollout": "canary",
+        "batching": "adaptive",
+        "prediction_cache": "off",
     }
     data = [arg for key, value in given.items() for arg in ("-d", f"{key}={value}")]
     command = ["new", "realtime-inference", "out", "--catalog", str(CATALOG_DIR), *data]

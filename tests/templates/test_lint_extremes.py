@@ -62,6 +62,7 @@ LONGEST_OTHER_ANSWERS: dict[str, dict[str, Any]] = {
             for letter, kind in zip("fisb", ["float", "int", "str", "bool"], strict=True)
         ],
         "slo_latency_p99_ms": 12345,
+        "prediction_cache": "lru",  # the cache and its tests name the features too
         "organization": "o" * 39,
         "owner_team": "t" * 63,
         "oncall_contact": "c" * 120 + "@example.com",
