@@ -18,8 +18,10 @@ from template_harness.cases import TEMPLATES
 from template_harness.tools import TEMPLATES_DIR, ToolMissing, gen_python
 from typer.testing import CliRunner
 
-from goldenpath.catalog.upgrades import repository
+from goldenpath.catalog.upgrades import repository, service
+from goldenpath.catalog.upgrades.checks import Toolchain
 from goldenpath.cli import app
+from goldenpath.versions import Version
 
 pytestmark = pytest.mark.xdist_group("upgrades-builtin")
 
@@ -75,3 +77,23 @@ def test_every_template_updates_from_the_previous_release(tmp_path: Path) -> Non
         assert statuses.pop("migrations") in {"passed", "not-applicable"}
         assert set(statuses.values()) == {"passed"}, (cell["template"], statuses)
         assert {"kept-added-line", "kept-threshold", "kept-deleted-file", "tests"} <= set(statuses)
+
+
+def test_a_preset_answer_the_old_release_asks_of_other_templates_only_is_dropped(
+    tmp_path: Path,
+) -> None:
+    """0.7.0 asks ``engine`` of batch-inference only; training-pipeline's Spark preset
+    answers it. The cell renders 0.7.0 without it (and says so) instead of failing."""
+    request = service.UpgradeRequest(
+        source=TEMPLATES_DIR,
+        templates=("training-pipeline",),
+        presets=("gcp-gitlab-regression-features",),
+    )
+    catalog = repository.build(TEMPLATES_DIR, None, tmp_path)
+    selected = service._manifests(request)
+    tools = Toolchain(None, request.timeout)
+    [job] = service._jobs_for_version(request, catalog, Version.parse("0.7.0"), selected, tools)
+    assert job.problem == ""
+    assert job.notes == ("answers 0.7.0 does not ask of training-pipeline, dropped: engine",)
+    assert "engine" not in job.answers
+    assert job.answers["task"] == "regression", "the answers that apply are kept"

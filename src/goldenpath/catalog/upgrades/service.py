@@ -249,17 +249,27 @@ def _jobs_for_version(
                     jobs.append(replace(base, skip=skip))
                     continue
                 preset = dict(manifest.preset(name).answers)
-                dropped = sorted(k for k in preset if k not in questions)
-                if dropped:
-                    note = f"answers {version} does not know, dropped: {', '.join(dropped)}"
-                    base = replace(base, notes=(note,))
-                kept = {k: v for k, v in preset.items() if k in questions}
+                # Like a repository's recorded answers: validated where the old version
+                # asks the question of this template, left out where it does not (a newer
+                # question, or one the old version asks of other templates only).
                 try:
-                    complete = answers_service.collect(view.config, manifest.name, kept)
+                    complete = answers_service.collect(
+                        view.config, manifest.name, {}, recorded=preset
+                    )
                 except AnswersError as exc:
                     jobs.append(replace(base, problem=exc.message))
                     continue
-                jobs.append(replace(base, answers=complete))
+                unknown = sorted(k for k in preset if k not in questions)
+                inapplicable = sorted(k for k in preset if k in questions and k not in complete)
+                notes = []
+                if unknown:
+                    notes.append(f"answers {version} does not know, dropped: {', '.join(unknown)}")
+                if inapplicable:
+                    notes.append(
+                        f"answers {version} does not ask of {manifest.name}, dropped: "
+                        + ", ".join(inapplicable)
+                    )
+                jobs.append(replace(base, answers=complete, notes=tuple(notes)))
     return jobs
 
 
