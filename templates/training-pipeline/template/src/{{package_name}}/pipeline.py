@@ -172,10 +172,10 @@ def ingest(
 
     A local Parquet file is copied byte for byte and read from the copy: encoding it
     again would cost as much as reading it, and the rows handed on are then those of the
-    kept file. Other sources are read, and written as Parquet. Within run-all both the
-    copy and the fingerprint (as long as reading the data) are made in the background:
-    nothing reads them before the run is recorded. With the Spark engine the rows stay
-    on Spark (engine_spark.ingest).
+    kept file. Other sources are read, and written as Parquet. Within run-all that
+    Parquet file and the fingerprint (it takes about as long as reading the data) are
+    made in the background: nothing reads them before the run is recorded. With the
+    Spark engine the rows stay on Spark (engine_spark.ingest).
     """
     if settings.engine == "spark":
         return _spark_engine().ingest(settings, metrics)
