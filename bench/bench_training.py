@@ -43,6 +43,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# Set before NumPy loads: OpenBLAS sizes its thread pools then, and later settings do not
+# reach them. With two of them (NumPy's and SciPy's) at one thread per core, their idle
+# workers spin against each other and against the pipeline's hand-over thread.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+
 import pandas as pd
 from common import render
 
@@ -206,9 +212,14 @@ def rounds(
     """
     times: dict[str, list[float]] = {name: [] for name in actions}
     steps: list[dict[str, float]] = []
+    path = list(sys.path)
     for _ in range(repeat):
         for name, action in actions.items():
             times[name].append(action())
+            # Loading a logged model to check its input example leaves its (deleted) code
+            # folder on sys.path: two more entries a round for every later package lookup
+            # to walk. Each pipeline run is a process of its own, so each starts clean.
+            sys.path[:] = path
             if name == "pipeline":
                 steps.append(step_durations(prom))
     return {name: Spread(values) for name, values in times.items()}, steps
@@ -341,8 +352,6 @@ def table(results: list[SizeResult]) -> None:
 
 def main() -> int:
     args = arguments()
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
     scratch = Path(tempfile.mkdtemp(prefix="bench-training-"))
     project = args.project or render("training-pipeline", scratch / "project")
     package = import_package(project)

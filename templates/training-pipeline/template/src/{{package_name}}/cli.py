@@ -17,11 +17,15 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 from . import pipeline
 from .config import Settings
 from .data import demo_frame, write_table
 from .errors import DataRejectedError, GateRefusedError, PipelineError
 
+# Any of these set: the BLAS thread pools keep the size it gives them.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_DATA_REJECTED = 3
@@ -128,12 +132,27 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def one_blas_thread() -> None:
+    """BLAS on one thread, unless the environment sizes its pools.
+
+    NumPy and SciPy each load their own OpenBLAS, with one thread per core. The model's
+    matrices are narrow (one column per feature), so more threads gain nothing, and the
+    idle ones spin while the other library works: on 2 cores the linear model's fit took
+    508 ms instead of 93 at 56,900 rows, and 5.2 s instead of 2.8 at 569,000. OpenMP
+    (HistGradientBoosting's histograms) keeps its threads, which do pay: 1.8-1.9x faster
+    with 2 than with 1.
+    """
+    if not any(os.environ.get(name) for name in BLAS_THREAD_VARIABLES):
+        threadpool_limits(limits=1, user_api="blas")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    one_blas_thread()
     settings = Settings.from_env()
     if args.work_dir is not None:
         settings = settings.with_changes(work_dir=args.work_dir)

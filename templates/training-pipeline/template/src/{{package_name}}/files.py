@@ -1,10 +1,12 @@
 """Writing the files every run rewrites (hand-over files, reports, the model card).
 
-Each is written to a temporary file next to it and moved into place. Readers never see a
-half-written file, and it is much faster on ext4 (most Linux machines and CI runners):
-when an existing file is truncated and written again, ext4 flushes it to disk on close
-(its ``auto_da_alloc`` safeguard), about 4 ms per file, while a rename only starts the
-write-back. A pipeline that rewrites a dozen files per run spent ~50 ms on this.
+Each is written to a temporary file next to it and renamed into place, so a reader never
+sees a half-written file (at most, for a moment, none). The old file is removed just
+before the rename rather than replaced by it, because ext4 (most Linux machines and CI
+runners) flushes a file renamed over an existing one, or truncated and rewritten, to
+disk at once (its ``auto_da_alloc`` safeguard): ~0.2 ms a file, against ~0.05 ms for
+the rename, and a run rewrites a dozen. These files are rebuilt by rerunning a step;
+what must survive a crash is in the MLflow store.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ def replace(path: Path, write: Callable[[Path], object]) -> Path:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write(temporary)
-        os.replace(temporary, path)
+        path.unlink(missing_ok=True)
+        temporary.rename(path)
     finally:
         temporary.unlink(missing_ok=True)
     return path

@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 
 from . import card, registry
 from .config import Settings
-from .contract import TIMESTAMP_COLUMN
+from .contract import FEATURES, TIMESTAMP_COLUMN
 from .data import fingerprint, local_parquet, read_table
 from .errors import DataRejectedError, GateRefusedError, PipelineError
 from .evaluation import Evaluation, evaluate
@@ -87,25 +87,48 @@ class Paths:
         return self.reports / "registration.json"
 
 
-class HandOver:
-    """Run-all's side work, in one background thread while the next steps run.
+# Below this many cells (rows x columns) run-all's side work runs inline (see HandOver).
+BACKGROUND_CELLS = 500_000
 
-    The hand-over files: within run-all nothing reads them back (the frames are handed
-    over in memory), so encoding them to Parquet (a tenth to a third of a fit at 50,000+
-    rows) need not hold up the fit: pyarrow releases the GIL while it encodes and writes.
-    Also the data's fingerprint (pandas' hashing works column by column in NumPy), `git
-    status` and the champion's lookup. ``wait`` returns when all of it is done and raises
-    the first error.
+
+class HandOver:
+    """Run-all's side work: the hand-over files, the data's fingerprint, `git status` and
+    the champion's lookup; ``wait`` returns when all of it is done and raises its first
+    error.
+
+    Within run-all nothing reads the hand-over files back (the frames are handed over in
+    memory). On large data that work runs in one background thread while the next steps
+    run: pyarrow releases the GIL while it encodes and writes, and pandas' hashing works
+    column by column in NumPy, so the fit need not wait for them. On small data the same
+    work is mostly Python, and two threads that take turns holding the GIL cost more than
+    they overlap: at the demo's 569 rows a run took ~9 ms more CPU and ~4 ms more time
+    with the thread than without it. ``size`` chooses once the data is read; until then,
+    and below ``BACKGROUND_CELLS``, work runs inline (an error is raised at once).
+
+    ``rows`` is the ingested data as an Arrow table: the split's files are taken from it
+    by position instead of converting each part from pandas again (~1.5 ms a file at
+    569 rows, most of writing it).
     """
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hand-over")
+        self._pool: ThreadPoolExecutor | None = None
         self._pending: list[Future[Any]] = []
+        self.rows: Future[pa.Table] | None = None
+
+    def size(self, frame: pd.DataFrame) -> None:
+        """Run the work in the background from now on if the data is large."""
+        if self._pool is None and frame.size >= BACKGROUND_CELLS:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hand-over")
 
     def submit(self, function: Callable[..., T], *args: object) -> Future[T]:
-        future = self._pool.submit(function, *args)
-        self._pending.append(future)
-        return future
+        """Queue ``function`` (in order: one worker), or run it now on small data."""
+        if self._pool is not None:
+            future = self._pool.submit(function, *args)
+            self._pending.append(future)
+            return future
+        done: Future[T] = Future()
+        done.set_result(function(*args))
+        return done
 
     def wait(self) -> None:
         pending, self._pending = self._pending, []
@@ -114,23 +137,50 @@ class HandOver:
 
     def close(self) -> None:
         """Let the writes finish (never leave half-written files behind) and stop."""
-        self._pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+def _write_table(table: pa.Table, path: Path) -> None:
     """Hand-over files are written once and read at most once: floats are stored plain.
 
     Dictionary encoding only pays for repeated values; measured floats rarely repeat, and
     trying costs more than the rest of the write (1.2 s against 0.55 s for 426,000 rows
-    of 30 such features). Other columns (labels, categories) keep it.
-
-    The same file ``DataFrame.to_parquet(index=False)`` writes, through pyarrow directly:
-    pandas' I/O layer (engine and path checks, a file system lookup) cost about 1 ms per
-    file, a third of the whole write at the demo's size, and run-all writes four.
+    of 30 such features). Other columns (labels, categories) keep it. No column
+    statistics: they serve readers that skip row groups, and these files are read whole.
     """
-    dictionary = [str(name) for name, dtype in frame.dtypes.items() if dtype.kind != "f"]
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    replace(path, lambda temporary: pq.write_table(table, temporary, use_dictionary=dictionary))
+    dictionary = [field.name for field in table.schema if not pa.types.is_floating(field.type)]
+    replace(
+        path,
+        lambda temporary: pq.write_table(
+            table, temporary, use_dictionary=dictionary, write_statistics=False
+        ),
+    )
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """The file ``DataFrame.to_parquet(index=False)`` writes, through pyarrow directly:
+    pandas' I/O layer (engine and path checks, a file system lookup) cost about 1 ms per
+    file, a third of the whole write at the demo's size."""
+    _write_table(_arrow(frame), path)
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _write_part(
+    rows: Future[pa.Table], part: pd.DataFrame, path: Path, columns: list[str] | None = None
+) -> None:
+    """Write ``part`` of the ingested rows (its index holds their positions) from their
+    Arrow table; ``columns``: only these, without the pandas metadata that lists all.
+
+    ``rows`` was submitted to the hand-over before this write, so it is done by now.
+    """
+    table = rows.result().take(part.index.to_numpy())
+    if columns is not None:
+        table = table.select(columns).replace_schema_metadata(None)
+    _write_table(table, path)
 
 
 def _dump_model(model: Pipeline, path: Path) -> None:
@@ -138,7 +188,7 @@ def _dump_model(model: Pipeline, path: Path) -> None:
 
 
 def _hand_over(hand_over: HandOver | None, function: Callable[..., object], *args: Any) -> None:
-    """Write now (single steps) or in the background (run-all)."""
+    """Write now (single steps) or as run-all's hand-over work."""
     if hand_over is None:
         function(*args)
     else:
@@ -174,8 +224,9 @@ def ingest(
     again would cost as much as reading it, and the rows handed on are then those of the
     kept file. Other sources are read, and written as Parquet. Within run-all that
     Parquet file and the fingerprint (it takes about as long as reading the data) are
-    made in the background: nothing reads them before the run is recorded. With the
-    Spark engine the rows stay on Spark (engine_spark.ingest).
+    the hand-over's work, in the background on large data: nothing reads them before
+    the run is recorded. With the Spark engine the rows stay on Spark
+    (engine_spark.ingest).
     """
     if settings.engine == "spark":
         return _spark_engine().ingest(settings, metrics)
@@ -187,11 +238,56 @@ def ingest(
         frame = pd.read_parquet(paths.raw)
     else:
         frame = read_table(settings.data_uri)
-        _hand_over(hand_over, _write_parquet, frame, paths.raw)
+    rows = None
+    if hand_over is not None:
+        hand_over.size(frame)
+        if _positional(frame):
+            rows = hand_over.rows = hand_over.submit(_arrow, frame)
+    if source is None:
+        _hand_over(hand_over, _write_raw, rows, frame, paths.raw)
     _hand_over(hand_over, _record_lineage, settings.data_uri, frame, paths.ingest)
     if metrics is not None:
         metrics.rows.labels(settings.model_name, "ingested").set(len(frame))
     return frame
+
+
+def _positional(frame: pd.DataFrame) -> bool:
+    """Whether the frame's index labels are its row positions (then so are its parts')."""
+    index = frame.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+def _write_raw(rows: Future[pa.Table] | None, frame: pd.DataFrame, path: Path) -> None:
+    if rows is None:
+        _write_parquet(frame, path)
+    else:
+        _write_table(rows.result(), path)
+
+
+def _write_split(
+    hand_over: HandOver | None,
+    frame: pd.DataFrame,
+    parts: tuple[pd.DataFrame, pd.DataFrame],
+    paths: Paths,
+) -> None:
+    """The split's files: training rows, test rows and features (the drift reference)."""
+    train_rows, test_rows = parts
+    rows = hand_over.rows if hand_over is not None else None
+    if hand_over is None or rows is None:
+        for part, path in (
+            (train_rows, paths.train),
+            (test_rows, paths.test),
+            (featurize(train_rows), paths.reference),
+        ):
+            _hand_over(hand_over, _write_parquet, part, path)
+        return
+    hand_over.submit(_write_part, rows, train_rows, paths.train)
+    hand_over.submit(_write_part, rows, test_rows, paths.test)
+    if all(frame[name].dtype == "float64" for name in FEATURES):
+        # What featurize(train_rows) gives: these columns, as float64, which they are.
+        hand_over.submit(_write_part, rows, train_rows, paths.reference, list(FEATURES))
+    else:
+        hand_over.submit(_write_parquet, featurize(train_rows), paths.reference)
 
 
 def _record_lineage(data_uri: str, frame: pd.DataFrame, path: Path) -> None:
@@ -244,12 +340,7 @@ def build_features(
     paths = Paths(settings.work_dir)
     frame = _read(paths.raw, "ingest", frame)
     train_rows, test_rows = split(frame, settings.test_fraction, settings.seed)
-    for rows, path in (
-        (train_rows, paths.train),
-        (test_rows, paths.test),
-        (featurize(train_rows), paths.reference),
-    ):
-        _hand_over(hand_over, _write_parquet, rows, path)
+    _write_split(hand_over, frame, (train_rows, test_rows), paths)
     sizes = {"rows_train": len(train_rows), "rows_test": len(test_rows)}
     replace_text(paths.split, json.dumps(sizes) + "\n")
     return train_rows, test_rows
@@ -364,11 +455,8 @@ def run_all(settings: Settings) -> registry.RunRecord:
     metrics = PipelineMetrics(settings.model_name)
     success = False
     hand_over = HandOver()
+    commit = registry.GitCommit()  # `git status` runs in its own process meanwhile
     try:
-        # `git status` and the champion's lookup run while the data is read and the model
-        # trains.
-        commit = hand_over.submit(registry.git_commit)
-        champion = hand_over.submit(registry.load_champion, settings)
         # Each step still writes its outputs (for inspection and single-step reruns);
         # within one run they are also handed over in memory instead of read back.
         with metrics.step("ingest"):
@@ -377,6 +465,8 @@ def run_all(settings: Settings) -> registry.RunRecord:
             validate_data(settings, metrics, frame)
         with metrics.step("featurize"):
             train_rows, test_rows = build_features(settings, frame, hand_over)
+        # On large data the champion's lookup runs while the model trains.
+        champion = hand_over.submit(registry.load_champion, settings)
         with metrics.step("train"):
             model = train_model(settings, train_rows, hand_over)
         with metrics.step("evaluate"):
@@ -391,6 +481,7 @@ def run_all(settings: Settings) -> registry.RunRecord:
         return record
     finally:
         hand_over.close()
+        commit.result()  # no git process outlives the run
         metrics.finish(success)
         metrics.write(settings.metrics_dir / "pipeline.prom")
 

@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import platform
+import shutil
 import subprocess
 import tempfile
 import time
@@ -108,6 +109,8 @@ class Artifacts(Protocol):
 
     def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None: ...
 
+    def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None: ...
+
 
 def run_artifacts(settings: Settings, artifact_uri: str) -> Artifacts:
     """The artifact store of a run whose artifact URI is in hand.
@@ -121,13 +124,28 @@ def run_artifacts(settings: Settings, artifact_uri: str) -> Artifacts:
     return cast(Artifacts, get_artifact_repository(uri, tracking_uri=settings.tracking_uri))
 
 
-def _log_dicts(artifacts: Artifacts, documents: dict[str, dict[str, Any]]) -> None:
-    """JSON files at the root of the run's artifacts, as ``mlflow.log_dict`` writes them."""
-    with tempfile.TemporaryDirectory() as scratch:
+def _log_files(
+    artifacts: Artifacts, documents: dict[str, dict[str, Any]], files: dict[str, Path]
+) -> None:
+    """The run's artifacts in one call: JSON documents and files, by artifact path.
+
+    They are staged in a scratch folder next to the first file (files hard-linked, or
+    copied across file systems) and logged with one ``log_artifacts``: MLflow's
+    ``log_artifact`` resolves and checks both paths again for every file (~0.5 ms each
+    on a local store).
+    """
+    near = next(iter(files.values())).parent
+    with tempfile.TemporaryDirectory(prefix=".artifacts-", dir=near) as scratch:
         for name, document in documents.items():
-            path = Path(scratch) / name
-            path.write_text(json.dumps(document, indent=2, default=str))
-            artifacts.log_artifact(str(path))
+            (Path(scratch) / name).write_text(json.dumps(document, indent=2, default=str))
+        for name, source in files.items():
+            target = Path(scratch) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)
+        artifacts.log_artifacts(scratch)
 
 
 def _experiment_id(client: MlflowClient, settings: Settings) -> str:
@@ -141,30 +159,54 @@ def _experiment_id(client: MlflowClient, settings: Settings) -> str:
     return str(client.create_experiment(settings.model_name, artifact_location=location))
 
 
-def git_commit() -> str:
+class GitCommit:
     """The commit the code came from (image/CI variables first, then git, else 'unknown').
 
     A working tree with uncommitted changes to tracked files gives ``<commit>-dirty``. One
     ``git status`` call answers both questions: its ``branch.oid`` header is the commit.
+    It starts when this object is made and is read by ``result``: run-all starts it
+    first, and git runs in its own process while the pipeline works (~1.5 ms saved).
     """
-    for variable in ("GIT_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA"):
-        if os.environ.get(variable):
-            return os.environ[variable]
-    try:
-        status = subprocess.run(
-            ["git", "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.splitlines()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+
+    def __init__(self) -> None:
+        variables = ("GIT_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA")
+        self._commit = next((os.environ[name] for name in variables if os.environ.get(name)), "")
+        self._git: subprocess.Popen[str] | None = None
+        if not self._commit:
+            try:
+                self._git = subprocess.Popen(
+                    ["git", "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                )
+            except OSError:
+                self._commit = "unknown"
+
+    def result(self) -> str:
+        """The answer (waits for git, at most 10 s); call it once the run is over, too."""
+        git, self._git = self._git, None
+        if git is not None:
+            try:
+                output = git.communicate(timeout=10)[0]
+            except subprocess.TimeoutExpired:
+                git.kill()
+                output = git.communicate()[0]
+            self._commit = _commit_of(output.splitlines() if git.returncode == 0 else [])
+        return self._commit
+
+
+def _commit_of(status: list[str]) -> str:
     head = next((line.split()[2] for line in status if line.startswith("# branch.oid ")), "")
     if not head or head == "(initial)":  # not a repository's commit, or no commit yet
         return "unknown"
     dirty = any(not line.startswith("#") for line in status)
     return f"{head}-dirty" if dirty else head
+
+
+def git_commit() -> str:
+    """:class:`GitCommit`, started and read at once."""
+    return GitCommit().result()
 
 
 @functools.cache
@@ -270,13 +312,11 @@ def record_run(
         )
         run_environment = environment()
         artifacts = run_artifacts(settings, run.info.artifact_uri)
-        _log_dicts(
+        _log_files(
             artifacts,
             {"environment.json": run_environment, "evaluation.json": evaluation.to_dict()},
+            {REFERENCE_ARTIFACT: reference} | {f"reports/{path.name}": path for path in reports},
         )
-        for report in reports:
-            artifacts.log_artifact(str(report), "reports")
-        artifacts.log_artifact(str(reference), str(Path(REFERENCE_ARTIFACT).parent))
         version = None
         if evaluation.passed:
             info = mlflow.sklearn.log_model(
