@@ -277,10 +277,12 @@ def _write_split(
     train_rows, test_rows = parts
     rows = hand_over.rows if hand_over is not None else None
     if hand_over is None or rows is None:
-        _hand_over(hand_over, _write_parquet, train_rows, paths.train)
-        _hand_over(hand_over, _write_parquet, test_rows, paths.test)
-        # Featurized there too: at 569,000 rows that copy alone took ~40 ms.
-        _hand_over(hand_over, _write_features, train_rows, paths.reference)
+        for part, path in (
+            (train_rows, paths.train),
+            (test_rows, paths.test),
+            (featurize(train_rows), paths.reference),
+        ):
+            _hand_over(hand_over, _write_parquet, part, path)
         return
     hand_over.submit(_write_part, rows, train_rows, paths.train)
     hand_over.submit(_write_part, rows, test_rows, paths.test)
@@ -288,11 +290,7 @@ def _write_split(
         # What featurize(train_rows) gives: these columns, as float64, which they are.
         hand_over.submit(_write_part, rows, train_rows, paths.reference, list(FEATURES))
     else:
-        hand_over.submit(_write_features, train_rows, paths.reference)
-
-
-def _write_features(rows: pd.DataFrame, path: Path) -> None:
-    _write_parquet(featurize(rows), path)
+        hand_over.submit(_write_parquet, featurize(train_rows), paths.reference)
 
 
 def _record_lineage(data_uri: str, frame: pd.DataFrame, path: Path) -> None:
