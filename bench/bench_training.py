@@ -25,7 +25,7 @@ range: bare, read, floor, pipeline, the ratio pipeline / (bare + floor) against 
 against half the bare fit + score (the goal at 56,900 rows), and every step. ``--check``
 exits 1 when a goal is missed. Run it with the generated-project environment:
 
-    .venv-gen/bin/python bench/bench_training.py [--scales 1,100,1000] [--repeat 5]
+    .venv-gen/bin/python bench/bench_training.py [--scales 1,100,1000] [--repeat N]
         [--project DIR] [--check]
 """
 
@@ -54,6 +54,9 @@ from common import render
 
 # Scale (repeats of the 569 demo rows) -> goal for pipeline / (bare + MLflow floor).
 GOALS = {1: 1.25, 100: 1.25, 1000: 1.10}
+# Timed rounds per scale: ~10 s at the two smaller sizes, where a round lasts 0.3-0.5 s
+# and one slow SQLite commit moves a median of few rounds by several percent.
+ROUNDS = {1: 31, 100: 21, 1000: 9}
 # Ingest + validate + featurize at most half the bare fit + score, at 56,900 rows.
 PREP_STEPS = ("ingest", "validate", "featurize")
 PREP_GOAL = 0.5
@@ -228,7 +231,9 @@ def rounds(
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--project", type=Path, help="an existing render (default: render one)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed rounds per size")
+    parser.add_argument(
+        "--repeat", type=int, help="timed rounds at every size (default: 31, 21 and 9)"
+    )
     parser.add_argument(
         "--scales",
         default=",".join(str(scale) for scale in GOALS),
@@ -371,8 +376,9 @@ def main() -> int:
     metric = modules["config"].Settings().metric
     results = []
     for scale in (int(part) for part in args.scales.split(",")):
-        result = measure_size(scale, args.repeat, scratch / f"scale-{scale}", modules)
-        report(result, metric, args.repeat)
+        repeat = args.repeat or ROUNDS.get(scale, ROUNDS[max(ROUNDS)])
+        result = measure_size(scale, repeat, scratch / f"scale-{scale}", modules)
+        report(result, metric, repeat)
         results.append(result)
     table(results)
     missed = [line for result in results for line in result.missed]
