@@ -175,17 +175,6 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def _write_part(
-    rows: pa.Table, part: pd.DataFrame, path: Path, columns: list[str] | None = None
-) -> None:
-    """Write ``part`` of the ingested rows (its index holds their positions) from their
-    Arrow table; ``columns``: only these, without the pandas metadata that lists all."""
-    table = rows.take(part.index.to_numpy())
-    if columns is not None:
-        table = table.select(columns).replace_schema_metadata(None)
-    _write_table(table, path)
-
-
 def _dump_model(model: Pipeline, path: Path) -> None:
     replace(path, lambda temporary: joblib.dump(model, temporary))
 
@@ -261,10 +250,7 @@ def _positional(frame: pd.DataFrame) -> bool:
 
 
 def _write_raw(rows: pa.Table | None, frame: pd.DataFrame, path: Path) -> None:
-    if rows is None:
-        _write_parquet(frame, path)
-    else:
-        _write_table(rows, path)
+    _write_table(rows if rows is not None else _arrow(frame), path)
 
 
 def _write_split(
@@ -275,22 +261,36 @@ def _write_split(
 ) -> None:
     """The split's files: training rows, test rows and features (the drift reference)."""
     train_rows, test_rows = parts
-    rows = hand_over.rows if hand_over is not None else None
-    if hand_over is None or rows is None:
-        for part, path in (
-            (train_rows, paths.train),
-            (test_rows, paths.test),
-            (featurize(train_rows), paths.reference),
-        ):
-            _hand_over(hand_over, _write_parquet, part, path)
-        return
-    hand_over.submit(_write_part, rows, train_rows, paths.train)
-    hand_over.submit(_write_part, rows, test_rows, paths.test)
-    if all(frame[name].dtype == "float64" for name in FEATURES):
-        # What featurize(train_rows) gives: these columns, as float64, which they are.
-        hand_over.submit(_write_part, rows, train_rows, paths.reference, list(FEATURES))
+    ingested = hand_over.rows if hand_over is not None else None
+    plain = all(frame[name].dtype == "float64" for name in FEATURES)
+    _hand_over(hand_over, _write_training, ingested, train_rows, paths, plain)
+    _hand_over(hand_over, _write_rows, ingested, test_rows, paths.test)
+
+
+def _part(ingested: pa.Table | None, part: pd.DataFrame) -> pa.Table:
+    """``part`` as Arrow: taken by position (its index) from the ingested rows' table when
+    there is one (small data), else converted from pandas."""
+    return ingested.take(part.index.to_numpy()) if ingested is not None else _arrow(part)
+
+
+def _write_rows(ingested: pa.Table | None, part: pd.DataFrame, path: Path) -> None:
+    _write_table(_part(ingested, part), path)
+
+
+def _write_training(
+    ingested: pa.Table | None, rows: pd.DataFrame, paths: Paths, plain: bool
+) -> None:
+    """The training rows, and their features as the drift reference. When the features
+    are float64 already (``plain``), featurize(rows) would give these very columns: they
+    are selected from the same Arrow table (without the pandas metadata, which lists
+    every column) instead of converted again (~30 ms at 569,000 rows)."""
+    table = _part(ingested, rows)
+    _write_table(table, paths.train)
+    if plain:
+        reference = table.select(list(FEATURES)).replace_schema_metadata(None)
+        _write_table(reference, paths.reference)
     else:
-        hand_over.submit(_write_parquet, featurize(train_rows), paths.reference)
+        _write_parquet(featurize(rows), paths.reference)
 
 
 def _record_lineage(data_uri: str, frame: pd.DataFrame, path: Path) -> None:
