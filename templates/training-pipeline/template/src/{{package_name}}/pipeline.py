@@ -92,9 +92,8 @@ BACKGROUND_CELLS = 500_000
 
 
 class HandOver:
-    """Run-all's side work: the hand-over files, the data's fingerprint, `git status` and
-    the champion's lookup; ``wait`` returns when all of it is done and raises its first
-    error.
+    """Run-all's side work: the hand-over files, the data's fingerprint and the champion's
+    lookup; ``wait`` returns when all of it is done and raises its first error.
 
     Within run-all nothing reads the hand-over files back (the frames are handed over in
     memory). On large data that work runs in one background thread while the next steps
@@ -230,13 +229,13 @@ def ingest(
         frame = pd.read_parquet(paths.raw)
     else:
         frame = read_table(settings.data_uri)
-    rows = None
+    ingested = None
     if hand_over is not None:
         hand_over.size(frame)
         if not hand_over.background and _positional(frame):
-            rows = hand_over.rows = _arrow(frame)
+            ingested = hand_over.rows = _arrow(frame)
     if source is None:
-        _hand_over(hand_over, _write_raw, rows, frame, paths.raw)
+        _hand_over(hand_over, _write_raw, ingested, frame, paths.raw)
     _hand_over(hand_over, _record_lineage, settings.data_uri, frame, paths.ingest)
     if metrics is not None:
         metrics.rows.labels(settings.model_name, "ingested").set(len(frame))
@@ -249,8 +248,8 @@ def _positional(frame: pd.DataFrame) -> bool:
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
-def _write_raw(rows: pa.Table | None, frame: pd.DataFrame, path: Path) -> None:
-    _write_table(rows if rows is not None else _arrow(frame), path)
+def _write_raw(ingested: pa.Table | None, frame: pd.DataFrame, path: Path) -> None:
+    _write_table(ingested if ingested is not None else _arrow(frame), path)
 
 
 def _write_split(
