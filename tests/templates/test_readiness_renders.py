@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,22 @@ def _new(template: str, dest: Path, answers: dict[str, str]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def renders(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+def fresh_user(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A new HOME for the module: ``goldenpath new`` installs the builtin catalog there, and
+    readiness reads it back from there, never from the HOME of whoever runs the tests
+    (where another goldenpath's catalog may be installed)."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        patch.delenv("GOLDENPATH_CATALOG", raising=False)
+        yield home
+
+
+@pytest.fixture(scope="module")
+def renders(
+    tmp_path_factory: pytest.TempPathFactory, fresh_user: Path
+) -> dict[tuple[str, str], Path]:
     """Each template rendered once with realistic and once with default answers."""
     root = tmp_path_factory.mktemp("readiness")
     made: dict[tuple[str, str], Path] = {}
