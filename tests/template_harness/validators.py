@@ -321,6 +321,14 @@ def ruff_lint(root: Path) -> str:
     return "\n".join(f"{tool}:\n{problems}" for tool, problems in found if problems)
 
 
+def yamllint_project(root: Path) -> str:
+    """yamllint with the project's own ``.yamllint.yaml``, as its pre-commit hook and CI
+    run it over the whole repository; "" when it passes."""
+    binary = tools.find_tool("yamllint", hint="pip install yamllint")
+    result = tools.run([binary, "--format", "parsable", "-c", ".yamllint.yaml", "."], cwd=root)
+    return "" if result.returncode == 0 else tools.output_of(result)
+
+
 def _mypy_configured_files(root: Path) -> bool:
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():

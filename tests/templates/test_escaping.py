@@ -215,10 +215,8 @@ def test_project_linters_accept_it(hostile: Path) -> None:
     ``make lint`` and pre-commit run them: a long description with quotes and backslashes
     must not break the generated repository's own checks."""
     problems = [found] if (found := v.ruff_lint(hostile)) else []
-    yamllint = tools.find_tool("yamllint", hint="pip install yamllint")
-    result = tools.run([yamllint, "--format", "parsable", "-c", ".yamllint.yaml", "."], cwd=hostile)
-    if result.returncode != 0:
-        problems.append(f"yamllint -c .yamllint.yaml:\n{tools.output_of(result)}")
+    if found := v.yamllint_project(hostile):
+        problems.append(f"yamllint -c .yamllint.yaml:\n{found}")
     assert not problems, "\n".join(problems)
 
 

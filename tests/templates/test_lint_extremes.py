@@ -1,8 +1,8 @@
 """Generated projects pass their own lint for the extreme answers the questions accept.
 
-``make lint`` in a generated project runs ``ruff check .`` and ``ruff format --check .``;
-it must pass for every answer a validator lets through, not only for the matrix's usual
-names. Answer lengths move lines past ruff's limit and package names move imports in
+``make lint`` in a generated project runs ``ruff check .`` and ``ruff format --check .``,
+and its pre-commit hook and CI run yamllint with its ``.yamllint.yaml``; they must pass
+for every answer a validator lets through, not only for the matrix's usual names. Answer lengths move lines past ruff's limit and package names move imports in
 isort's order, so each template is rendered with:
 
 - ``sorts-first`` / ``sorts-last``: package names that sort before and after ``conftest``,
@@ -131,6 +131,13 @@ def test_make_lint_passes(extreme: Path) -> None:
     """``ruff check .`` and ``ruff format --check .`` with the project's own configuration,
     as its Makefile's ``lint`` target runs them."""
     problems = v.ruff_lint(extreme)
+    assert not problems, problems
+
+
+def test_yamllint_passes(extreme: Path) -> None:
+    """yamllint with the project's own configuration, as its pre-commit hook and CI run it:
+    a long URI or name moves YAML lines past the line limit too."""
+    problems = v.yamllint_project(extreme)
     assert not problems, problems
 
 
