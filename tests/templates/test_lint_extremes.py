@@ -2,7 +2,8 @@
 
 ``make lint`` in a generated project runs ``ruff check .`` and ``ruff format --check .``,
 and its pre-commit hook and CI run yamllint with its ``.yamllint.yaml``; they must pass
-for every answer a validator lets through, not only for the matrix's usual names. Answer lengths move lines past ruff's limit and package names move imports in
+for every answer a validator lets through, not only for the matrix's usual names. Answer
+lengths move lines past ruff's and yamllint's limits and package names move imports in
 isort's order, so each template is rendered with:
 
 - ``sorts-first`` / ``sorts-last``: package names that sort before and after ``conftest``,
