@@ -12,14 +12,9 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-from goldenpath.adapters import bundles
+from user_isolation import GIT_ENV
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.org",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.org",
-}
+from goldenpath.adapters import bundles
 
 COPIER_YML = """\
 _subdirectory: "{{ template }}/template"

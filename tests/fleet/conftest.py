@@ -7,8 +7,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from user_isolation import isolated_user
 
-from .fleet_factory import Fleet, FleetCatalog, build_fleet, isolated_user, make_catalog
+from .fleet_factory import Fleet, FleetCatalog, build_fleet, make_catalog
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -42,23 +42,16 @@ import os
 import shutil
 import subprocess
 import textwrap
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from user_isolation import GIT_ENV
 
 from goldenpath.config import Settings
 from goldenpath.services import generate as generate_service
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Fleet Test",
-    "GIT_AUTHOR_EMAIL": "fleet@example.org",
-    "GIT_COMMITTER_NAME": "Fleet Test",
-    "GIT_COMMITTER_EMAIL": "fleet@example.org",
-}
 VERSIONS = ("1.0.0", "1.1.0", "2.0.0", "2.1.0", "2.1.1")
 LATEST = VERSIONS[-1]
 UPDATE_BRANCH_PREFIX = "goldenpath/update-to-v"
@@ -470,35 +463,6 @@ def build_fleet(root: Path, catalog: FleetCatalog, specs: tuple[RepoSpec, ...] =
     fleet = Fleet(root, catalog, repos)
     fleet.write_fleet_file(fleet.fleet_file, fleet.fleet_entries())
     return fleet
-
-
-@contextmanager
-def isolated_user(home: Path, cache: Path) -> Iterator[Mapping[str, str]]:
-    """A fresh user: HOME, config, git identity, the clone cache.
-
-    Module- and session-scoped fixtures cannot use ``monkeypatch``; this sets and restores
-    ``os.environ`` itself.
-    """
-    home.mkdir(parents=True, exist_ok=True)
-    values = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GOLDENPATH_CACHE": str(cache),
-        **GIT_ENV,
-    }
-    saved = {key: os.environ.get(key) for key in [*values, "GOLDENPATH_CATALOG"]}
-    os.environ.pop("GOLDENPATH_CATALOG", None)
-    os.environ.update(values)
-    try:
-        yield values
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def dedent(text: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from template_harness.cases import TEMPLATES
+from user_isolation import isolated_user
 
 from goldenpath.readiness import registry
 from goldenpath.readiness.model import Level, ReadinessReport, State
@@ -52,10 +53,7 @@ def fresh_user(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     readiness reads it back from there, never from the HOME of whoever runs the tests
     (where another goldenpath's catalog may be installed)."""
     home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HOME", str(home))
-        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-        patch.delenv("GOLDENPATH_CATALOG", raising=False)
+    with isolated_user(home):
         yield home
 
 
