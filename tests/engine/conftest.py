@@ -4,30 +4,25 @@ builtin catalog gets installed), its own config dir, no catalog from the environ
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from user_isolation import isolated_user
 
 from goldenpath.cli import app
 from goldenpath.services import catalogs
 
-from .catalog_factory import GIT_ENV, bundle_versions, git
+from .catalog_factory import bundle_versions, git
 
 
 @pytest.fixture(autouse=True)
-def fresh_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def fresh_user(tmp_path: Path) -> Iterator[Path]:
     """A new HOME and config dir; git identity only through the environment."""
     home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.delenv("GOLDENPATH_CATALOG", raising=False)
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
-    return home
+    with isolated_user(home):
+        yield home
 
 
 @pytest.fixture
